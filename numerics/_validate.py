@@ -137,5 +137,6 @@ def as_rng(seed) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative int or numpy.random.Generator, got {seed!r}")
+        raise ValueError("seed: must be a non-negative int or numpy.random.Generator, "
+                         f"got {seed!r}")
     return np.random.default_rng(int(seed))

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
-from .commands import command_modules
+# One BLAS thread per process unless the user says otherwise: experiments
+# parallelize over processes, and threaded BLAS on few cores thrashes.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+from .commands import command_modules  # noqa: E402
 
 __all__ = ["build_parser", "main"]
 

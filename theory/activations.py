@@ -150,8 +150,10 @@ class Activation:
         >>> get_activation("abs").slope_range()
         (-1, 1)
         """
-        domain = self._domain(radius)
-        return _range_on(self.derivative, domain)
+        key = ("slope_range", None if radius is None else sp.nsimplify(radius))
+        if key not in self._cache:  # function_range is slow: derive once per radius
+            self._cache[key] = _range_on(self.derivative, self._domain(radius))
+        return self._cache[key]
 
     def lipschitz(self, radius: sp.Expr | float | None = None) -> sp.Expr:
         r"""The Lipschitz constant :math:`L_\psi = \sup |\psi'|` on
@@ -187,7 +189,7 @@ class Activation:
         """
         c = sp.Symbol("c", positive=True)
         candidates = set()
-        for e, s in _pieces(self.expr, sp.S.Reals):
+        for e, _ in _pieces(self.expr, sp.S.Reals):
             if sp.simplify(e) == 0:
                 continue
             ratio = sp.simplify(t * sp.diff(e, t) / e)
@@ -225,6 +227,33 @@ class Activation:
         return tuple(sorted(pts))
 
     @cached_property
+    def derivative_critical_points(self) -> tuple[sp.Expr, ...]:
+        r"""Real zeros of :math:`\psi''` on pieces where :math:`\psi'` is not
+        constant, together with the kinks: with the endpoints of an interval,
+        these are the only places where :math:`\psi'` can attain its extremes on
+        that interval (used to bound slopes on bounded pre-activation ranges).
+
+        Examples
+        --------
+        >>> get_activation("tanh").derivative_critical_points
+        (0,)
+        >>> get_activation("softplus:1").derivative_critical_points
+        ()
+        """
+        pts = set(self.kinks)
+        for e, s in _pieces(self.second_derivative, sp.S.Reals):
+            if sp.simplify(e) == 0:
+                continue
+            zeros = sp.solveset(e, t, s)
+            if zeros is sp.S.EmptySet:
+                continue
+            if not isinstance(zeros, sp.FiniteSet):
+                raise ValueError(f"activation: cannot isolate the critical points of "
+                                 f"{self.spec}'s derivative ({zeros})")
+            pts.update(zeros)
+        return tuple(sorted(pts))
+
+    @cached_property
     def numeric(self) -> Callable:
         """Vectorized numpy function for :math:`\\psi` (lambdified from :attr:`expr`)."""
         return _lambdify(self.expr, self.name, self.param)
@@ -246,14 +275,16 @@ def _stable_form(expr: sp.Expr, name: str, param) -> sp.Expr:
     point where they are selected (softplus and its derivative); identity otherwise.
 
     The equality with the definition is exact algebra (``log(1 + e^u) = u +
-    log(1 + e^{-u})``) and is re-checked in the tests.
+    log(1 + e^{-u})``, evaluated with ``log1p``) and is re-checked in the tests.
     """
     if name != "softplus":
         return expr
     u = param * t
     if expr == _definition(name, param):
-        return sp.Piecewise((sp.log(1 + sp.exp(u)) / param, t < 0),
-                            (t + sp.log(1 + sp.exp(-u)) / param, True))
+        from sympy.codegen.cfunctions import log1p  # log1p(x) = log(1 + x), accurate
+
+        return sp.Piecewise((log1p(sp.exp(u)) / param, t < 0),
+                            (t + log1p(sp.exp(-u)) / param, True))
     if sp.simplify(expr - sp.exp(u) / (sp.exp(u) + 1)) == 0:
         return sp.Piecewise((sp.exp(u) / (sp.exp(u) + 1), t < 0), (1 / (1 + sp.exp(-u)), True))
     return expr

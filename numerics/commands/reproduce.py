@@ -8,6 +8,7 @@ Runs the ``reproduce`` hook of every command module (ordered by
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -44,11 +45,13 @@ def run(args) -> dict:
         manifest["steps"].append({"step": mod.NAME, "seconds": round(dt, 3), "files": files})
         manifest["files"].extend(files)
         lines.append(f"[{dt:7.1f}s] {mod.NAME}: " + ", ".join(files))
-        print(lines[-1], flush=True)
+        print(lines[-1], file=sys.stderr, flush=True)  # progress; stdout stays JSON-clean
     path = out / "manifest.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=2))
     tmp.replace(path)
     manifest["files"].append(str(path))
-    manifest["text"] = "\n".join(lines + [f"wrote {len(manifest['files'])} files under {out}"])
+    total = sum(step["seconds"] for step in manifest["steps"])
+    manifest["text"] = (f"wrote {len(manifest['files'])} files under {out} in {total:.1f} s "
+                        f"(list: {path})")
     return manifest

@@ -1,0 +1,103 @@
+"""LaTeX rendering (theory/latex.py), including a pdflatex compile when available."""
+
+import re
+import shutil
+import subprocess
+
+import pytest
+import sympy as sp
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from theory import bounds as tb
+from theory.bounds import Bound, all_bounds, n, register
+from theory.latex import (
+    Raw,
+    bounds_table,
+    escape,
+    format_cell,
+    regimes_table,
+    render_table,
+    standalone_document,
+    text_with_math,
+)
+
+BARE = re.compile(r"(?<!\\)[&%$#_]")
+
+
+@given(st.text(alphabet=st.characters(codec="ascii"), max_size=40))
+@example("\\&%$#_{}~^")
+def test_escape_leaves_no_bare_specials(s):
+    out = escape(s)
+    assert not BARE.search(out)
+    # braces only appear escaped or as the {} of \textbackslash{} etc.
+    assert not re.search(r"(?<![\\}a-z]){|(?<![\\{])}", out.replace("{}", ""))
+
+
+def test_escape_and_math():
+    assert escape("a_b") == r"a\_b"
+    assert text_with_math(r"x_1 and $x_1^2$") == r"x\_1 and $x_1^2$"
+    with pytest.raises(ValueError, match="text"):
+        text_with_math("one $ dollar")
+    with pytest.raises(ValueError, match="text"):
+        escape(3)
+
+
+def test_format_cell():
+    assert format_cell(float("nan")) == "--"
+    assert format_cell(float("inf")) == r"$\infty$"
+    assert format_cell(Raw(r"\alpha")) == r"\alpha"
+    assert format_cell(1.23456, "{:.2f}") == "1.23"
+    with pytest.raises(ValueError, match="value"):
+        format_cell(object())
+
+
+def test_render_table_shapes_and_errors():
+    tex = render_table([[1, 2.5], {"a": 3, "b": None}][:1] + [[3, None]], ["a", "b"],
+                       caption="c_1 & $x$", label="tab:x")
+    assert tex.count(r"\\") == 3
+    assert r"\caption{c\_1 \& $x$}" in tex
+    assert "--" in tex
+    with pytest.raises(ValueError, match="rows"):
+        render_table([[1]], ["a", "b"], "c", "tab:x")
+    with pytest.raises(ValueError, match="rows"):
+        render_table([{"a": 1}], ["a", "b"], "c", "tab:x")
+    with pytest.raises(ValueError, match="label"):
+        render_table([], ["a"], "c", "bad label!")
+    with pytest.raises(ValueError, match="columns"):
+        render_table([], [], "c", "tab:x")
+    with pytest.raises(ValueError, match="size"):
+        render_table([], ["a"], "c", "tab:x", size="\\huge")
+    with pytest.raises(ValueError, match="inputs"):
+        standalone_document(["a b.tex"])
+
+
+def test_tables_render_every_registered_bound(monkeypatch):
+    monkeypatch.setattr(tb, "_REGISTRY", dict(tb._REGISTRY))
+    register(Bound(key="ZZ.test", name="A test bound with 100% & _", statement="s",
+                   quantity=r"\mathrm{Lip}(f)", expr=sp.sqrt(n), status="heuristic",
+                   regimes={"linear": {}}))
+    bounds = all_bounds()
+    tex = bounds_table(bounds)
+    for b in bounds:
+        assert escape(b.key) in tex
+    assert r"100\% \& \_" in tex
+    reg = regimes_table(bounds)
+    assert "ZZ.test" in reg
+    assert sp.latex(bounds[-1].regime("linear").leading) in reg
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine")
+def test_tables_compile_with_pdflatex(tmp_path):
+    bounds = all_bounds()
+    (tmp_path / "bounds.tex").write_text(bounds_table(bounds))
+    (tmp_path / "regimes.tex").write_text(regimes_table(bounds))
+    (tmp_path / "results.tex").write_text(render_table(
+        [{"name": "odd_name & 50%", "v": 1.5, "x": sp.sqrt(2)}],
+        [("name", "Name"), ("v", "$v$"), ("x", "x")], "Escaping check", "tab:esc"))
+    (tmp_path / "tables.tex").write_text(
+        standalone_document(["bounds.tex", "regimes.tex", "results.tex"]))
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           "tables.tex"], cwd=tmp_path, capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout.decode("latin-1")[-3000:]
+    assert (tmp_path / "tables.pdf").stat().st_size > 0
