@@ -101,9 +101,13 @@ class Domain:
         X = np.array(np.atleast_2d(X), dtype=float)
         if self.kind == "rd":
             return X
+        # rescale each row by its largest entry first: the squares of tiny
+        # (subnormal) rows underflow and would spoil the normalization
+        s = np.abs(X).max(axis=-1, keepdims=True)
+        X = X / np.where(s > 0, s, 1.0)
         r = np.linalg.norm(X, axis=1, keepdims=True)
-        if self.kind == "ball":
-            scale = np.minimum(1.0, self.radius / np.maximum(r, np.finfo(float).tiny))
+        if self.kind == "ball":  # points inside stay; others go radially to the sphere
+            scale = np.minimum(s, self.radius / np.where(r > 0, r, 1.0))
             return X * scale
         zero = r[:, 0] == 0
         out = X * (self.radius / np.where(r == 0, 1.0, r))

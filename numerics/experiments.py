@@ -26,9 +26,10 @@ object:
 
 **Files.** Records are appended to a JSON-lines file as runs finish, each
 with one ``write`` of a complete line followed by ``fsync`` (only the parent
-process writes). An interrupted sweep leaves at most one incomplete last
-line; :func:`load_records` ignores it and :func:`run_sweep` truncates it and
-skips every key already present (``resume``). Runs that raised are re-run.
+process writes; :mod:`numerics.records`). An interrupted sweep leaves at most
+one incomplete last line; :func:`load_records` ignores it and :func:`run_sweep`
+truncates it and skips every key already present (``resume``). Runs that raised
+are re-run.
 
 **Parallelism.** ``workers`` processes (``spawn`` context, with
 ``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1`` so that small
@@ -57,7 +58,6 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
 import math
 import multiprocessing
 import os
@@ -72,6 +72,8 @@ from pathlib import Path
 import numpy as np
 
 from ._validate import as_positive_int
+from .records import append_record, load_records  # re-exported: the sweep file's I/O
+from .records import repair as _repair
 
 __all__ = [
     "BALL_QUANTITIES",
@@ -314,83 +316,6 @@ def check_record(rec: dict, *, rel: float = 1e-9, rel_exact: float = 1e-6) -> li
         if lo > up * (1 + r):
             bad.append(f"{rec['key']}: lower {lo:.6g} ({lname}) > upper {up:.6g} ({uname})")
     return bad
-
-
-# ---------------------------------------------------------------------------
-# JSON lines
-# ---------------------------------------------------------------------------
-def _json_default(o):
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.generic):
-        return o.item()
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
-
-
-def _clean(o):
-    """Non-finite floats -> None (strict JSON)."""
-    if isinstance(o, float):
-        return o if math.isfinite(o) else None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
-def append_record(path: str | Path, record: dict) -> None:
-    """Append one record as a single line with one ``write`` call, then fsync.
-
-    >>> import tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.jsonl"
-    >>> append_record(p, {"key": "a", "x": float("inf")})
-    >>> load_records(p)
-    [{'key': 'a', 'x': None}]
-    """
-    line = json.dumps(_clean(record), default=_json_default, allow_nan=False) + "\n"
-    data = line.encode()
-    fd = os.open(Path(path), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        written = os.write(fd, data)
-        while written < len(data):  # pragma: no cover - regular files write fully
-            written += os.write(fd, data[written:])
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _repair(path: Path) -> int:
-    """Truncate an incomplete last line (no trailing newline); return bytes removed."""
-    if not path.exists():
-        return 0
-    data = path.read_bytes()
-    if not data or data.endswith(b"\n"):
-        return 0
-    keep = data.rfind(b"\n") + 1
-    with open(path, "r+b") as fh:
-        fh.truncate(keep)
-    return len(data) - keep
-
-
-def load_records(path: str | Path) -> list[dict]:
-    """Records of a sweep file, one per key (the last one wins); an incomplete
-    or unparsable line (an interrupted write) is skipped."""
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"path: no sweep file {path}")
-    by_key: dict[str, dict] = {}
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if not line.endswith("\n"):
-                break
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict) and "key" in rec:
-                by_key.pop(rec["key"], None)
-                by_key[rec["key"]] = rec
-    return list(by_key.values())
 
 
 # ---------------------------------------------------------------------------
@@ -645,8 +570,8 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullFormatter
 
-    out_base = Path(out_base)
-    out_base.parent.mkdir(parents=True, exist_ok=True)
+    from .records import save_figure
+
     panels = sorted({(r["n"], r["d"]) for r in records})
     if not panels:
         raise ValueError("records: nothing to plot")
@@ -693,12 +618,4 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
         ax.grid(True, which="both", alpha=0.2)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()
-    files = []
-    for ext in ("png", "pdf"):
-        p = out_base.with_suffix("." + ext)
-        tmp = p.with_name(p.stem + ".tmp." + ext)
-        fig.savefig(tmp, dpi=130)
-        tmp.replace(p)
-        files.append(p)
-    plt.close(fig)
-    return files
+    return save_figure(fig, out_base, dpi=130)

@@ -170,8 +170,11 @@ def dual_direction(G, p) -> np.ndarray:
     V = np.zeros_like(G)
     zero = ~np.any(G != 0, axis=1)
     if p == 2.0:
-        n = np.linalg.norm(G, axis=1, keepdims=True)
-        V = G / np.where(n > 0, n, 1.0)
+        # rescale by the largest entry first: squares of tiny rows underflow
+        s = np.abs(G).max(axis=1, keepdims=True)
+        H = G / np.where(s > 0, s, 1.0)
+        n = np.linalg.norm(H, axis=1, keepdims=True)
+        V = H / np.where(n > 0, n, 1.0)
     elif p == INF:
         V = np.sign(G)
     else:

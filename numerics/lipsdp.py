@@ -108,7 +108,13 @@ certification margin, a relative :math:`O((k+d)d\,u)`).
 set, so stationary points stay global minima), minimize the log-sum-exp smoothing
 :math:`\epsilon\rho_0\log\sum_i e^{\lambda_i/(\epsilon\rho_0)}` of the eigenvalues with
 L-BFGS, continuing in ε, and stop when the primal–dual gap ``rho/rho_dual - 1`` is
-below ``tol``. Each evaluation costs one :math:`k d^2` product and one
+below ``tol``. Every evaluation's smoothed projector :math:`P` gives a dual value;
+after each smoothing level the dual is refined over :math:`Z \succeq 0` on the span of
+the top eigenvectors (:math:`P = QZQ^T`) and the closed-form best response
+:math:`\tau_\ell = A c_\ell/(s\sqrt{q_\ell})`, :math:`A = \sum c_\ell\sqrt{q_\ell}`,
+:math:`s = A/(A + \sqrt\gamma)` is tried as a primal point. Each evaluation costs one
+:math:`k d^2` product (in float32 when :math:`k d^2 > 5\cdot 10^6`; the returned
+ρ, the dual value and the certificate are always float64) and one partial
 :math:`d\times d` eigendecomposition.
 
 **Certification.** :func:`certify_multipliers` checks the reduced conditions (all

@@ -36,9 +36,7 @@ True
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -52,6 +50,7 @@ from theory.activations import get_activation
 
 from ._validate import as_finite_float, as_matrix, as_positive_int, as_rng, as_vector
 from .data import sphere_data
+from .records import RecordStore, save_figure
 
 __all__ = [
     "AdvTrainResult",
@@ -696,38 +695,25 @@ def run_sweep(*, d: int, psi1s, psi2: float, epss, tau: float, seeds, n_test: in
     """Run :func:`run_config` over the grid ``psi1s x epss x seeds``.
 
     With ``path``, rows are kept in a JSON-lines file rewritten atomically after
-    every configuration; rows already present (same configuration) are not
-    recomputed, so an interrupted sweep resumes.
+    every configuration (:class:`numerics.records.RecordStore`); rows already
+    present (same configuration) are not recomputed, so an interrupted sweep
+    resumes. Returns every row of the file, then the new ones.
     """
-    rows: list[dict] = []
-    done = set()
-    if path is not None:
-        path = Path(path)
-        if path.exists():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    rows.append(row)
-                    done.add(_key(row))
+    store = RecordStore(path, key=_key, nonfinite="keep")
     for eps in epss:
         for psi1 in psi1s:
             for seed in seeds:
                 probe = {"d": d, "psi1": float(psi1), "psi2": float(psi2), "eps": float(eps),
                          "tau": float(tau), "seed": int(seed), "n_test": n_test,
                          "steps": steps, "starts": starts}
-                if _key(probe) in done:
+                if _key(probe) in store:
                     continue
                 row = run_config(d=d, psi1=psi1, psi2=psi2, eps=eps, tau=tau, seed=int(seed),
                                  n_test=n_test, steps=steps, starts=starts)
-                rows.append(row)
-                done.add(_key(row))
-                if path is not None:
-                    tmp = path.with_suffix(path.suffix + ".tmp")
-                    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
-                    os.replace(tmp, path)
+                store.add(row)
                 if progress is not None:
                     progress(row)
-    return rows
+    return store.values()
 
 
 def summarize(rows: list[dict]) -> list[dict]:
@@ -827,8 +813,6 @@ def plot_sweep(summary: list[dict], stem: str | Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     epss = sorted({s["eps"] for s in summary})
     fig, axes = plt.subplots(1, len(epss), figsize=(5.2 * len(epss), 4), squeeze=False)
     for ax, eps in zip(axes[0], epss, strict=True):
@@ -859,13 +843,7 @@ def plot_sweep(summary: list[dict], stem: str | Path) -> list[Path]:
         ax.grid(alpha=0.3)
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    files = []
-    for ext in ("png", "pdf"):
-        p = stem.with_suffix("." + ext)
-        fig.savefig(p, dpi=130)
-        files.append(p)
-    plt.close(fig)
-    return files
+    return save_figure(fig, stem, dpi=130)
 
 
 def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:

@@ -277,7 +277,8 @@ def _construction_records(D, seed: int, done: set, ks: Sequence[int]) -> list[di
 
 def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int = 0,
                  starts=("fit", "C1", "C4"), fit_seeds=(0,), outer: int = 8,
-                 inner: int = 1000, light: bool = False, constructions: bool = True,
+                 inner: int = 1000, refine: int = 0, light: bool = False,
+                 constructions: bool = True,
                  progress: bool = False, resume: bool = True) -> list[dict]:
     r"""Compute (or resume) one panel of the curve and return its records.
 
@@ -290,7 +291,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         network of the previous width).
     path : str or Path
         JSON-lines file; networks go to ``<stem>_nets/`` beside it.
-    starts, fit_seeds, outer, inner :
+    starts, fit_seeds, outer, inner, refine :
         Passed to :func:`numerics.min_lipschitz.min_lipschitz_interpolant`.
     light : bool
         Less effort in the lower-bound search on the networks.
@@ -341,7 +342,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         try:
             res = min_lipschitz_interpolant(
                 D.X, D.y, k, starts=starts, seeds=fit_seeds, outer=outer, inner=inner,
-                extra_starts=[prev] if prev is not None else ())
+                refine=refine, extra_starts=[prev] if prev is not None else ())
             rec["candidates"] = res.candidates
             if res.net is None:
                 rec.update(status="failed", upper=None, lipschitz=None)

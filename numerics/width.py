@@ -28,8 +28,8 @@ the lower bound :math:`\max_{i}\|\nabla f(x_i)\|_2` over training points
 strictly inside linear regions (certified); the summary gives the Pearson and
 Spearman correlations of the log-bounds with the test error across m.
 
-Long runs append JSON lines (rewritten atomically) and resume: records whose
-``key`` is already in the file are not recomputed.
+Long runs keep JSON lines (rewritten atomically, :class:`numerics.records.RecordStore`)
+and resume: records whose ``key`` is already in the file are not recomputed.
 
 Examples
 --------
@@ -47,7 +47,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -69,6 +68,7 @@ from .lipschitz_lp import (
     path_norm_upper_bound_lp,
 )
 from .network import TwoLayerNet
+from .records import RecordStore, save_figure
 
 __all__ = [
     "EFFORT_FAST",
@@ -90,36 +90,6 @@ __all__ = [
 #: Search effort of the lower bounds (arguments of ``lp_lower_bound``).
 EFFORT_FAST = {"n_samples": 24, "n_starts": 4, "steps": 6, "polish_rounds": 2}
 EFFORT_FULL = {"n_samples": 256, "n_starts": 16, "steps": 40, "polish_rounds": 10}
-
-
-# ---------------------------------------------------------------------------
-# Resumable JSON lines
-# ---------------------------------------------------------------------------
-class _Ledger:
-    """Records keyed by ``record['key']``, kept in a JSON-lines file that is
-    rewritten atomically after each addition (``path=None``: memory only)."""
-
-    def __init__(self, path: str | Path | None):
-        self.path = None if path is None else Path(path)
-        self.records: dict[str, dict] = {}
-        if self.path is not None and self.path.exists():
-            for line in self.path.read_text().splitlines():
-                if line.strip():
-                    rec = json.loads(line)
-                    self.records[rec["key"]] = rec
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.records
-
-    def add(self, rec: dict) -> None:
-        self.records[rec["key"]] = rec
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + ".tmp")
-        tmp.write_text("".join(json.dumps(r, allow_nan=False) + "\n"
-                               for r in self.records.values()))
-        os.replace(tmp, self.path)
 
 
 def _rng(*keys: int) -> np.random.Generator:
@@ -280,7 +250,7 @@ def run_s1(config: S1Config | None = None, path: str | Path | None = None) -> li
     are reused, not recomputed.
     """
     cfg = S1Config() if config is None else config
-    led = _Ledger(path)
+    led = RecordStore(path, key="key", nonfinite="error")
     tag = _tag({**cfg.effort, "exact_max_width": cfg.exact_max_width})
     keys = []
     for d in cfg.dims:
@@ -362,8 +332,6 @@ def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     sh = [r for r in records if r["kind"] == "shallow"]
     dp = [r for r in records if r["kind"] == "deep" and r["ratio"] is not None]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
@@ -416,13 +384,7 @@ def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
     ax.set_title(f"deep ReLU nets, d={dp[0]['d'] if dp else '?'}", fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    files = []
-    for ext in ("png", "pdf"):
-        f = stem.with_suffix("." + ext)
-        fig.savefig(f, dpi=120)
-        files.append(f)
-    plt.close(fig)
-    return files
+    return save_figure(fig, stem, dpi=120)
 
 
 def s1_table(records: list[dict]) -> str:
@@ -628,7 +590,7 @@ def run_s5(config: S5Config | None = None, path: str | Path | None = None) -> li
     """Run (or resume, as :func:`run_s1`) experiment S5; this configuration's
     records sorted by (seed, width)."""
     cfg = S5Config() if config is None else config
-    led = _Ledger(path)
+    led = RecordStore(path, key="key", nonfinite="error")
     keys = []
     for s in cfg.seeds:
         for m in cfg.widths:
@@ -696,8 +658,6 @@ def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
     s = s5_summary(records)
     w = s["widths"]
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -723,13 +683,7 @@ def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
     ax.set_title(f"S5: Pearson(test error, log bound) across m: upper {c['upper']}, "
                  f"lower {c['lower']}", fontsize=9)
     fig.tight_layout()
-    files = []
-    for ext in ("png", "pdf"):
-        f = stem.with_suffix("." + ext)
-        fig.savefig(f, dpi=120)
-        files.append(f)
-    plt.close(fig)
-    return files
+    return save_figure(fig, stem, dpi=120)
 
 
 def s5_table(records: list[dict]) -> str:

@@ -8,8 +8,9 @@ intervals), ``sweep_table.tex`` (booktabs) and ``slopes.json``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from numerics.records import write_json_atomic, write_text_atomic
 
 NAME = "figure"
 HELP = "draw Lipschitz vs k (log-log) with sqrt(n/k), proven bounds and slopes from a sweep"
@@ -22,13 +23,6 @@ def register(parser):
                         help="plot the certified lower bound (default) or upper bound")
 
 
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
-
-
 def make_outputs(records, out_dir, *, value: str = "lower") -> list[Path]:
     """Figure (png, pdf), LaTeX table and ``slopes.json`` for ``records`` under
     ``out_dir``; returns the paths."""
@@ -37,10 +31,10 @@ def make_outputs(records, out_dir, *, value: str = "lower") -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = plot_tradeoff(records, out / "tradeoff", value=value)
-    files.append(_write(out / "sweep_table.tex", sweep_table(records)))
+    files.append(write_text_atomic(out / "sweep_table.tex", sweep_table(records)))
     slopes = {"value": value, "slopes": fit_slopes(records, value=value),
               "slopes_upper": fit_slopes(records, value="upper")}
-    files.append(_write(out / "slopes.json", json.dumps(slopes, indent=2)))
+    files.append(write_json_atomic(out / "slopes.json", slopes, indent=2))
     return files
 
 

@@ -17,10 +17,12 @@ fall and the robust error eventually rise with :math:`\\psi_1`?).
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import time
 from pathlib import Path
+
+from numerics.records import write_json_atomic, write_text_atomic
+
+from ._common import add_config_seed_arguments, check_config_seed, with_first_seed
 
 NAME = "random-features"
 HELP = "S3: adversarially trained random features: clean vs robust error across psi1"
@@ -30,16 +32,8 @@ REPRODUCE_ORDER = 70
 def register(parser):
     parser.add_argument("--out", default="results/random_features",
                         help="output directory (default: results/random_features)")
-    parser.add_argument("--config", choices=("fast", "full"), default="fast",
-                        help="grid size (fast: d=40, 3 seeds; full: d=100, 5 seeds)")
-    parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-
-
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+    add_config_seed_arguments(
+        parser, config_help="grid size (fast: d=40, 3 seeds; full: d=100, 5 seeds)")
 
 
 def produce(out: Path, *, config: str = "fast", seed: int = 0) -> dict:
@@ -47,13 +41,10 @@ def produce(out: Path, *, config: str = "fast", seed: int = 0) -> dict:
     'seconds'}``."""
     from numerics import random_features as rf
 
-    if config not in ("fast", "full"):
-        raise ValueError(f"config: expected fast or full, got {config!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative int, got {seed!r}")
+    check_config_seed(config, seed)
     t0 = time.perf_counter()
     cfg = rf.RFConfig.fast() if config == "fast" else rf.RFConfig()
-    cfg = dataclasses.replace(cfg, seeds=tuple(seed + s for s in range(len(cfg.seeds))))
+    cfg = with_first_seed(cfg, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     jl = out / f"random_features_records_{config}.jsonl"
@@ -67,15 +58,15 @@ def produce(out: Path, *, config: str = "fast", seed: int = 0) -> dict:
     trend = rf.trend_summary(summary)
     files = [jl]
     files += rf.plot_sweep(summary, out / "random_features")
-    files.append(_write(out / "random_features_table.tex", rf.sweep_table(summary, cfg)))
+    files.append(write_text_atomic(out / "random_features_table.tex", rf.sweep_table(summary, cfg)))
     seconds = round(time.perf_counter() - t0, 2)
     payload = {"config": {"name": config, **cfg.to_dict()}, "summary": summary,
                "trend": trend, "seconds": seconds,
                "notes": ("robust_lower is a lower estimate (projected gradient ascent); "
                          "robust_upper a certified upper bound; clean is exact given "
                          "(W, beta, theta); standard errors over seeds")}
-    files.append(_write(out / "random_features_summary.json",
-                        json.dumps(payload, indent=2, allow_nan=False)))
+    files.append(write_json_atomic(out / "random_features_summary.json", payload,
+                                   allow_nan=False))
     return {"files": [str(f) for f in files], "summary": summary, "trend": trend,
             "seconds": seconds}
 

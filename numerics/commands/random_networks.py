@@ -12,10 +12,12 @@ lighter search (see :meth:`numerics.width.S1Config.fast` and
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import time
 from pathlib import Path
+
+from numerics.records import write_json_atomic, write_text_atomic
+
+from ._common import add_config_seed_arguments, check_config_seed, with_first_seed
 
 NAME = "random-networks"
 HELP = "S1/S5: Lipschitz constants of random ReLU networks and across width (figures, tables)"
@@ -26,16 +28,8 @@ def register(parser):
     parser.add_argument("--out", default="results/random_networks",
                         help="output directory (default: results/random_networks)")
     parser.add_argument("--experiment", choices=("s1", "s5", "both"), default="both")
-    parser.add_argument("--config", choices=("fast", "full"), default="fast",
-                        help="grid size (default fast: <= about a minute on 2 cores)")
-    parser.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
-
-
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
+    add_config_seed_arguments(
+        parser, config_help="grid size (default fast: <= about a minute on 2 cores)")
 
 
 def produce(out: Path, *, experiment: str = "both", config: str = "fast",
@@ -46,38 +40,31 @@ def produce(out: Path, *, experiment: str = "both", config: str = "fast",
 
     if experiment not in ("s1", "s5", "both"):
         raise ValueError(f"experiment: expected s1, s5 or both, got {experiment!r}")
-    if config not in ("fast", "full"):
-        raise ValueError(f"config: expected fast or full, got {config!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed: must be a non-negative int, got {seed!r}")
+    check_config_seed(config, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     files, summary, seconds = [], {"config": config, "seed": seed}, {}
-    if experiment in ("s1", "both"):
+    # name -> (config class, run, plot, table, summary, figure stem, table file)
+    experiments = {
+        "s1": (W.S1Config, W.run_s1, W.plot_s1, W.s1_table, W.s1_summary, "s1_random_relu",
+               "s1_tables.tex"),
+        "s5": (W.S5Config, W.run_s5, W.plot_s5, W.s5_table, W.s5_summary, "s5_double_descent",
+               "s5_table.tex"),
+    }
+    for name, (cfg_cls, run_exp, plot, table, summarize, fig_stem, tex) in experiments.items():
+        if experiment not in (name, "both"):
+            continue
         t0 = time.perf_counter()
-        cfg = W.S1Config.fast() if config == "fast" else W.S1Config()
-        cfg = dataclasses.replace(cfg, seeds=tuple(seed + s for s in range(len(cfg.seeds))))
-        jl = out / f"s1_records_{config}.jsonl"
-        recs = W.run_s1(cfg, jl)
-        files.append(jl)
-        files += W.plot_s1(recs, out / "s1_random_relu")
-        files.append(_write(out / "s1_tables.tex", W.s1_table(recs)))
-        summary["s1"] = {"config": W.config_dict(cfg), **W.s1_summary(recs)}
-        seconds["s1"] = round(time.perf_counter() - t0, 2)
-    if experiment in ("s5", "both"):
-        t0 = time.perf_counter()
-        cfg = W.S5Config.fast() if config == "fast" else W.S5Config()
-        cfg = dataclasses.replace(cfg, seeds=tuple(seed + s for s in range(len(cfg.seeds))))
-        jl = out / f"s5_records_{config}.jsonl"
-        recs = W.run_s5(cfg, jl)
-        files.append(jl)
-        files += W.plot_s5(recs, out / "s5_double_descent")
-        files.append(_write(out / "s5_table.tex", W.s5_table(recs)))
-        summary["s5"] = {"config": W.config_dict(cfg), **W.s5_summary(recs)}
-        seconds["s5"] = round(time.perf_counter() - t0, 2)
+        cfg = with_first_seed(cfg_cls.fast() if config == "fast" else cfg_cls(), seed)
+        jl = out / f"{name}_records_{config}.jsonl"
+        recs = run_exp(cfg, jl)
+        files += [jl, *plot(recs, out / fig_stem)]
+        files.append(write_text_atomic(out / tex, table(recs)))
+        summary[name] = {"config": W.config_dict(cfg), **summarize(recs)}
+        seconds[name] = round(time.perf_counter() - t0, 2)
     summary["seconds"] = seconds
-    files.append(_write(out / "random_networks_summary.json",
-                        json.dumps(summary, indent=2, allow_nan=False)))
+    files.append(write_json_atomic(out / "random_networks_summary.json", summary,
+                                   allow_nan=False))
     return {"files": [str(f) for f in files], "summary": summary, "seconds": seconds}
 
 

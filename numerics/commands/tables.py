@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from numerics.records import write_text_atomic
+
 NAME = "tables"
 HELP = "write the bounds as LaTeX (booktabs) tables and a standalone tables.tex"
 REPRODUCE_ORDER = 20
@@ -16,13 +18,6 @@ REPRODUCE_ORDER = 20
 
 def register(parser):
     parser.add_argument("--out", default="tables", help="output directory (default: tables)")
-
-
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
 
 
 def write_tables(out_dir: str | Path) -> list[Path]:
@@ -34,9 +29,9 @@ def write_tables(out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     bounds = all_bounds()
-    files = [_write(out / "bounds.tex", bounds_table(bounds)),
-             _write(out / "regimes.tex", regimes_table(bounds))]
-    files.append(_write(out / "tables.tex", standalone_document(
+    files = [write_text_atomic(out / "bounds.tex", bounds_table(bounds)),
+             write_text_atomic(out / "regimes.tex", regimes_table(bounds))]
+    files.append(write_text_atomic(out / "tables.tex", standalone_document(
         [f.name for f in files], title="robustlaw: bounds and regimes")))
     return files
 

@@ -313,3 +313,18 @@ def test_bad_polish_tol():
     net = TwoLayerNet(np.ones(2), np.ones((2, 3)), None, "relu")
     with pytest.raises(ValueError, match="tol"):
         polish_exact(net, D.X, D.y, tol=0.0)
+
+
+def test_refine_never_worsens_and_verifies(small):
+    D, res = small
+    ref = min_lipschitz_interpolant(D.X, D.y, 12, starts=(), outer=2, inner=100, refine=2,
+                                    extra_starts=[("prev", res.net)])
+    assert ref.value <= [c for c in ref.candidates if c["start"] == "prev"][0]["start_bound"]
+    assert [c["start"] for c in ref.candidates][-2:] == ["refine:0", "refine:1"]
+    assert verify_point(ref.net, D.X, D.y, ref.certificate).ok
+
+
+def test_bad_refine():
+    D = random_dataset(6, 3, seed=0)
+    with pytest.raises(ValueError, match="refine"):
+        min_lipschitz_interpolant(D.X, D.y, 6, starts=(), refine=-1)

@@ -226,7 +226,7 @@ def test_default_ks():
 # ---------------------------------------------------------------------------
 def test_command_run_small(tmp_path):
     args = argparse.Namespace(out=str(tmp_path), preset="fast", n=8, d=5, k=[4, 8], seed=0,
-                              outer=2, inner=60, no_resume=True, quiet=True)
+                              outer=2, inner=60, refine=1, no_resume=True, quiet=True)
     out = cmd.run(args)
     assert out["failed_verification"] == []
     summ = json.loads((tmp_path / "tradeoff_summary.json").read_text())

@@ -1,0 +1,415 @@
+r"""Hypothesis strategies for robustlaw objects: datasets, networks, domains.
+
+For property-based tests of code that consumes :class:`numerics.data.Dataset`,
+:class:`numerics.network.TwoLayerNet` or :class:`numerics.domain.Domain`, ours
+and users'. `hypothesis <https://hypothesis.readthedocs.io>`_ is an optional
+dependency of this module alone (install the ``test`` extra).
+
+Numerical arrays are drawn from a hypothesis-drawn seed through numpy (so an
+example is reproducible from its seed, and generic instances are fast to
+make); the *structure* (sizes, kind of awkwardness, activation, scales) is
+drawn by hypothesis directly, so failures shrink to small, simple cases.
+
+Datasets (all return :class:`~numerics.data.Dataset`):
+
+- :func:`sphere_datasets`, :func:`gaussian_datasets`: the generic models of
+  THEORY.md §0 with Rademacher labels;
+- awkward ones: :func:`clustered_datasets` (a few tight clusters, labels mixed
+  inside a cluster), :func:`collinear_datasets` (points within a tiny distance
+  of one line), :func:`duplicated_datasets` (repeated points, same label),
+  :func:`tiny_datasets` (n in 1..3), :func:`unbalanced_datasets` (at most one
+  point in the minority class, possibly none);
+- :func:`datasets`: any of the above.
+
+Networks: :func:`two_layer_nets` for every activation of
+:mod:`theory.activations` (relu, leaky_relu:alpha, abs, softplus:beta, tanh,
+power:p), with :math:`a_\ell \sim N(0, 1/k)`, :math:`w_\ell \sim N(0, I_d)`,
+:math:`b_\ell \sim N(0, 0.5^2)` (``weights='gaussian'``), or small
+half-integers with zeros allowed (``weights='lattice'``: parallel and
+concurrent kink hyperplanes, dead neurons, degenerate arrangements).
+
+Domains: :func:`domains` (R^d, balls, spheres).
+
+Examples
+--------
+>>> from hypothesis import find, settings
+>>> D = find(tiny_datasets(d=2), lambda D: D.n == 3,
+...          settings=settings(database=None, max_examples=200))
+>>> D.n, D.d
+(3, 2)
+>>> isinstance(two_layer_nets(activations=("relu",), d=2, k=3), SearchStrategy)
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+try:
+    from hypothesis import strategies as st
+    from hypothesis.strategies import SearchStrategy
+except ImportError as exc:  # pragma: no cover - exercised only without hypothesis
+    raise ImportError(
+        "numerics.strategies needs the optional dependency 'hypothesis' "
+        "(pip install hypothesis, or install robustlaw with the 'test' extra)") from exc
+
+from .data import Dataset, gaussian_data, rademacher_labels, sphere_data
+from .domain import Domain
+from .network import TwoLayerNet
+
+__all__ = [
+    "ACTIVATION_SPECS",
+    "SearchStrategy",
+    "activation_specs",
+    "clustered_datasets",
+    "collinear_datasets",
+    "datasets",
+    "domains",
+    "duplicated_datasets",
+    "gaussian_datasets",
+    "seeds",
+    "sphere_datasets",
+    "tiny_datasets",
+    "two_layer_nets",
+    "unbalanced_datasets",
+]
+
+#: Activation specs drawn by default, grouped by family (every family of
+#: :data:`theory.activations.ACTIVATION_NAMES`, with a few parameters each).
+ACTIVATION_SPECS: dict[str, tuple[str, ...]] = {
+    "relu": ("relu",),
+    "leaky_relu": ("leaky_relu:0", "leaky_relu:1/100", "leaky_relu:1/10", "leaky_relu:1/2"),
+    "abs": ("abs",),
+    "softplus": ("softplus:1/2", "softplus:1", "softplus:2", "softplus:10"),
+    "tanh": ("tanh",),
+    "power": ("power:1", "power:2", "power:3"),
+}
+
+#: The piecewise-linear families.
+PIECEWISE_LINEAR = ("relu", "leaky_relu", "abs")
+
+IntRange = int | tuple[int, int]
+
+
+def _ints(v: IntRange, name: str) -> SearchStrategy:
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        if v < 1:
+            raise ValueError(f"{name}: must be >= 1, got {v}")
+        return st.just(int(v))
+    try:
+        lo, hi = (int(x) for x in v)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name}: expected an int or a (min, max) pair, got {v!r}") from exc
+    if not 1 <= lo <= hi:
+        raise ValueError(f"{name}: expected 1 <= min <= max, got {v!r}")
+    return st.integers(lo, hi)
+
+
+def seeds() -> SearchStrategy:
+    """Seeds for :func:`numpy.random.default_rng` (non-negative 32-bit ints).
+
+    >>> from hypothesis import find, settings
+    >>> find(seeds(), lambda s: s >= 10, settings=settings(database=None))
+    10
+    """
+    return st.integers(0, 2**32 - 1)
+
+
+# ---------------------------------------------------------------------------
+# Datasets
+# ---------------------------------------------------------------------------
+@st.composite
+def _labelled(draw, make, n: IntRange, d: IntRange, balanced: bool | None):
+    n_ = draw(_ints(n, "n"))
+    d_ = draw(_ints(d, "d"))
+    rng = np.random.default_rng(draw(seeds()))
+    bal = draw(st.booleans()) if balanced is None else balanced
+    X = make(n_, d_, rng)
+    return Dataset(X, _consistent(X, rademacher_labels(n_, rng, balanced=bal)))
+
+
+def _consistent(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Give repeated rows (e.g. the sphere S^0 = {-1, 1} in d = 1) the label
+    of their first occurrence, so the data can be interpolated."""
+    _, first, inv = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    return y[first[inv.reshape(-1)]]
+
+
+def sphere_datasets(n: IntRange = (2, 40), d: IntRange = (1, 6), *,
+                    balanced: bool | None = None) -> SearchStrategy:
+    """Rows uniform on the unit sphere, Rademacher labels (exactly balanced
+    when ``balanced``; drawn either way when None).
+
+    Parameters
+    ----------
+    n, d : int or (min, max)
+        Number of points and dimension.
+    balanced : bool or None
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> D = find(sphere_datasets(n=4, d=3), lambda D: True,
+    ...          settings=settings(database=None))
+    >>> D.X.shape, bool(np.allclose(np.linalg.norm(D.X, axis=1), 1))
+    ((4, 3), True)
+    """
+    return _labelled(lambda n_, d_, rng: sphere_data(n_, d_, rng), n, d, balanced)
+
+
+def gaussian_datasets(n: IntRange = (2, 40), d: IntRange = (1, 6), *,
+                      balanced: bool | None = None) -> SearchStrategy:
+    """Rows i.i.d. :math:`N(0, I_d/d)`, Rademacher labels.
+
+    >>> isinstance(gaussian_datasets(), SearchStrategy)
+    True
+    """
+    return _labelled(lambda n_, d_, rng: gaussian_data(n_, d_, rng), n, d, balanced)
+
+
+@st.composite
+def clustered_datasets(draw, n: IntRange = (2, 40), d: IntRange = (1, 6)) -> Dataset:
+    r"""Points in 1 to 3 tight clusters around unit vectors: ``x = c_j +
+    s z`` with :math:`z \sim N(0, I_d)` and spread :math:`s \in [10^{-8},
+    10^{-2}]`; labels are Rademacher, so opposite labels sit a distance
+    :math:`\sim s` apart (large Lipschitz constants for interpolants).
+
+    >>> isinstance(clustered_datasets(d=2), SearchStrategy)
+    True
+    """
+    n_ = draw(_ints(n, "n"))
+    d_ = draw(_ints(d, "d"))
+    c = draw(st.integers(1, min(3, n_)))
+    spread = 10.0 ** draw(st.floats(-8, -2))
+    rng = np.random.default_rng(draw(seeds()))
+    centres = sphere_data(c, d_, rng)
+    X = centres[rng.integers(0, c, size=n_)] + spread * rng.standard_normal((n_, d_))
+    return Dataset(X, _consistent(X, rademacher_labels(n_, rng)))
+
+
+@st.composite
+def collinear_datasets(draw, n: IntRange = (2, 40), d: IntRange = (2, 6)) -> Dataset:
+    r"""Nearly collinear points: ``x_i = t_i u + e z_i`` with u a unit vector,
+    :math:`t_i \sim U[-1, 1]`, :math:`z_i \sim N(0, I_d)` and offset
+    :math:`e \in \{0\} \cup [10^{-10}, 10^{-4}]` (exactly collinear when 0).
+
+    >>> isinstance(collinear_datasets(), SearchStrategy)
+    True
+    """
+    n_ = draw(_ints(n, "n"))
+    d_ = draw(_ints(d, "d"))
+    e = draw(st.one_of(st.just(0.0), st.floats(-10, -4).map(lambda s: 10.0 ** s)))
+    rng = np.random.default_rng(draw(seeds()))
+    u = sphere_data(1, d_, rng)[0]
+    t = rng.uniform(-1, 1, size=n_)
+    X = t[:, None] * u[None, :] + e * rng.standard_normal((n_, d_))
+    return Dataset(X, _consistent(X, rademacher_labels(n_, rng)))
+
+
+@st.composite
+def duplicated_datasets(draw, n: IntRange = (1, 30), d: IntRange = (1, 6)) -> Dataset:
+    """A sphere dataset with some rows repeated (each copy keeps its label,
+    as interpolation requires), rows shuffled; always at least one duplicate.
+
+    >>> isinstance(duplicated_datasets(), SearchStrategy)
+    True
+    """
+    base = draw(sphere_datasets(n=n, d=d))
+    rng = np.random.default_rng(draw(seeds()))
+    extra = draw(st.integers(1, max(1, base.n)))
+    idx = np.concatenate([np.arange(base.n), rng.integers(0, base.n, size=extra)])
+    idx = rng.permutation(idx)
+    return Dataset(base.X[idx], base.y[idx])
+
+
+def tiny_datasets(d: IntRange = (1, 6)) -> SearchStrategy:
+    """Datasets with n in {1, 2, 3} (sphere rows, Rademacher labels).
+
+    >>> from hypothesis import find, settings
+    >>> find(tiny_datasets(d=1), lambda D: D.n == 1,
+    ...      settings=settings(database=None)).X.shape
+    (1, 1)
+    """
+    return sphere_datasets(n=(1, 3), d=d)
+
+
+@st.composite
+def unbalanced_datasets(draw, n: IntRange = (2, 40), d: IntRange = (1, 6)) -> Dataset:
+    """Rows in the shell 1/2 <= |x| <= 1 (distinct even in d = 1) whose
+    minority class has 0 or 1 points (``n_plus`` or
+    ``n_minus`` in {0, 1}).
+
+    >>> isinstance(unbalanced_datasets(), SearchStrategy)
+    True
+    """
+    n_ = draw(_ints(n, "n"))
+    d_ = draw(_ints(d, "d"))
+    rng = np.random.default_rng(draw(seeds()))
+    minority = draw(st.integers(0, min(1, n_)))
+    sign = draw(st.sampled_from([1.0, -1.0]))
+    y = np.full(n_, sign)
+    y[rng.permutation(n_)[:minority]] = -sign
+    X = sphere_data(n_, d_, rng) * rng.uniform(0.5, 1.0, size=(n_, 1))  # distinct rows
+    return Dataset(X, y)
+
+
+DATASET_KINDS = ("sphere", "gaussian", "clustered", "collinear", "duplicated", "tiny",
+                 "unbalanced")
+
+
+def datasets(kinds: Sequence[str] = DATASET_KINDS, d: IntRange = (1, 6)) -> SearchStrategy:
+    """Any dataset of the given kinds (see the module docstring).
+
+    Parameters
+    ----------
+    kinds : sequence of str
+        Subset of ``('sphere', 'gaussian', 'clustered', 'collinear',
+        'duplicated', 'tiny', 'unbalanced')``.
+    d : int or (min, max)
+        Dimension (``'collinear'`` needs d >= 2 and is left out when d is 1).
+
+    Examples
+    --------
+    >>> isinstance(datasets(kinds=("tiny", "duplicated"), d=2), SearchStrategy)
+    True
+    >>> datasets(kinds=("bogus",))
+    Traceback (most recent call last):
+    ...
+    ValueError: kinds: unknown dataset kind 'bogus'; known: ...
+    """
+    makers = {
+        "sphere": lambda: sphere_datasets(d=d),
+        "gaussian": lambda: gaussian_datasets(d=d),
+        "clustered": lambda: clustered_datasets(d=d),
+        "collinear": lambda: collinear_datasets(d=_at_least_2(d)),
+        "duplicated": lambda: duplicated_datasets(d=d),
+        "tiny": lambda: tiny_datasets(d=d),
+        "unbalanced": lambda: unbalanced_datasets(d=d),
+    }
+    kinds = tuple(kinds)
+    if not kinds:
+        raise ValueError("kinds: need at least one dataset kind")
+    for kind in kinds:
+        if kind not in makers:
+            raise ValueError(f"kinds: unknown dataset kind {kind!r}; known: {DATASET_KINDS}")
+    if _max(d) < 2:
+        kinds = tuple(k for k in kinds if k != "collinear") or ("sphere",)
+    return st.one_of([makers[k]() for k in kinds])
+
+
+def _max(v: IntRange) -> int:
+    return int(v) if isinstance(v, (int, np.integer)) else int(v[1])
+
+
+def _at_least_2(v: IntRange) -> IntRange:
+    if isinstance(v, (int, np.integer)):
+        return max(2, int(v))
+    return (max(2, int(v[0])), max(2, int(v[1])))
+
+
+# ---------------------------------------------------------------------------
+# Networks and domains
+# ---------------------------------------------------------------------------
+def activation_specs(activations: Sequence[str] | None = None) -> SearchStrategy:
+    """Activation spec strings. ``activations`` lists families (keys of
+    :data:`ACTIVATION_SPECS`) or explicit specs (``'softplus:3'``); default
+    all families.
+
+    >>> activation_specs(["relu", "tanh"])
+    sampled_from(['relu', 'tanh'])
+    """
+    from theory.activations import get_activation
+
+    names = list(ACTIVATION_SPECS) if activations is None else list(activations)
+    if not names:
+        raise ValueError("activations: need at least one activation")
+    specs: list[str] = []
+    for name in names:
+        if name in ACTIVATION_SPECS:
+            specs.extend(ACTIVATION_SPECS[name])
+        else:
+            get_activation(name)  # raises ValueError naming 'activation' if unknown
+            specs.append(name)
+    return st.sampled_from(specs)
+
+
+@st.composite
+def two_layer_nets(draw, activations: Sequence[str] | None = None, d: IntRange = (1, 4),
+                   k: IntRange = (1, 8), *, weights: str | None = None,
+                   bias: bool = True) -> TwoLayerNet:
+    r"""Two-layer networks :math:`\sum_\ell a_\ell\psi(w_\ell\cdot x + b_\ell)`.
+
+    Parameters
+    ----------
+    activations : sequence of str, optional
+        Families or specs (see :func:`activation_specs`); default: all.
+    d, k : int or (min, max)
+        Input dimension and width.
+    weights : {'gaussian', 'lattice'} or None
+        ``'gaussian'``: :math:`a \sim N(0, I/k)`, :math:`W \sim N(0, I)`,
+        :math:`b \sim N(0, 0.25 I)` times a drawn overall scale in [1/4, 4]
+        for ``W`` (generic arrangements); ``'lattice'``: entries in
+        {-2, -1.5, ..., 2} (zeros, parallel and concurrent hyperplanes, dead
+        neurons). None draws either.
+    bias : bool
+        Zero biases when False.
+
+    Examples
+    --------
+    >>> from hypothesis import find, settings
+    >>> net = find(two_layer_nets(activations=("abs",), d=2, k=3), lambda n: True,
+    ...            settings=settings(database=None))
+    >>> net.k, net.d, net.spec
+    (3, 2, 'abs')
+    """
+    spec = draw(activation_specs(activations))
+    d_ = draw(_ints(d, "d"))
+    k_ = draw(_ints(k, "k"))
+    mode = draw(st.sampled_from(["gaussian", "lattice"])) if weights is None else weights
+    if mode == "gaussian":
+        rng = np.random.default_rng(draw(seeds()))
+        scale = 2.0 ** draw(st.integers(-2, 2))
+        a = rng.standard_normal(k_) / np.sqrt(k_)
+        W = scale * rng.standard_normal((k_, d_))
+        b = 0.5 * scale * rng.standard_normal(k_)
+    elif mode == "lattice":
+        half = st.integers(-4, 4).map(lambda v: v / 2)
+        a = np.array(draw(st.lists(half, min_size=k_, max_size=k_)))
+        W = np.array(draw(st.lists(half, min_size=k_ * d_, max_size=k_ * d_))).reshape(k_, d_)
+        b = np.array(draw(st.lists(half, min_size=k_, max_size=k_)))
+    else:
+        raise ValueError(f"weights: expected 'gaussian', 'lattice' or None, got {weights!r}")
+    if not bias:
+        b = np.zeros(k_)
+    return TwoLayerNet(a, W, b, spec)
+
+
+def domains(kinds: Sequence[str] = ("rd", "ball", "sphere"), *,
+            radius: tuple[float, float] = (0.25, 4.0), d: int | None = None) -> SearchStrategy:
+    """Domains: R^d, balls and spheres with radius drawn log-uniformly in
+    ``radius`` (or exactly 1). With ``d = 1`` the sphere is left out (S^0 has
+    no geodesic metric).
+
+    >>> domains(kinds=("rd",))
+    just(Domain(kind='rd', radius=None))
+    """
+    lo, hi = (float(r) for r in radius)
+    if not 0 < lo <= hi or not np.isfinite(hi):
+        raise ValueError(f"radius: expected 0 < min <= max < inf, got {radius!r}")
+    kinds = tuple(kinds)
+    if d is not None and d < 2:
+        kinds = tuple(k for k in kinds if k != "sphere")
+    if not kinds:
+        raise ValueError("kinds: no domain kind left to draw")
+    radii = st.one_of(st.just(1.0), st.floats(np.log(lo), np.log(hi)).map(np.exp).map(float))
+    out = []
+    for kind in kinds:
+        if kind == "rd":
+            out.append(st.just(Domain.rd()))
+        elif kind in ("ball", "sphere"):
+            out.append(radii.map(lambda r, kind=kind: Domain(kind, r)))
+        else:
+            raise ValueError(f"kinds: unknown domain kind {kind!r}")
+    return out[0] if len(out) == 1 else st.one_of(out)
