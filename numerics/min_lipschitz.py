@@ -225,10 +225,14 @@ def _pack(net: TwoLayerNet, u=None, v: float = 0.0) -> np.ndarray:
 
 def _best_u(net: TwoLayerNet) -> np.ndarray:
     r"""Multiplier logits proportional to the closed-form best response
-    :math:`\pi_\ell \propto |a_\ell|\|w_\ell\|` (the path-norm weights)."""
+    :math:`\pi_\ell \propto |a_\ell|\|w_\ell\|` (the path-norm weights), floored at a
+    tenth of their mean so that inactive neurons (:math:`a_\ell = 0`, e.g. padding) are
+    not frozen: with a tiny :math:`\pi_\ell`, switching neuron ℓ on would cost
+    :math:`a_\ell^2/\pi_\ell` at once."""
     s = np.abs(net.a) * np.linalg.norm(net.W, axis=1)
-    s = np.maximum(s, 1e-8 * max(float(s.max()), 1e-300) + 1e-300)
-    return np.log(s)
+    pos = s[s > 0]
+    floor = 0.1 * float(pos.mean()) if pos.size else 1.0
+    return np.log(np.maximum(s, floor))
 
 
 # ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The ``robustlaw`` command line: subcommands, JSON output, errors."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -68,6 +69,12 @@ def test_reproduce_lipschitz_step(tmp_path, capsys):
     out = _json(capsys, ["reproduce", "--out", str(tmp_path), "--only", "lipschitz"])
     assert (tmp_path / "manifest.json").exists()
     assert any(f.endswith("demo_report.tex") for f in out["files"])
+    assert (tmp_path / "all_tables.tex").exists()
+    doc = (tmp_path / "all_tables.tex").read_text()
+    assert r"\input{lipschitz/demo_report.tex}" in doc
+    if shutil.which("pdflatex"):
+        assert out["latex"]["compiled"] is True
+        assert (tmp_path / "all_tables.pdf").stat().st_size > 0
     report = json.loads((tmp_path / "lipschitz" / "demo_report.json").read_text())
     for dom in ("rd", "ball", "sphere"):
         r = report[dom]

@@ -217,8 +217,21 @@ def render_table(rows: Iterable[Mapping | Sequence],
     return "\n".join(lines)
 
 
+def fit_math(tex: str) -> Raw:
+    r"""Inline math ``tex`` (without dollars) that shrinks to the width of its
+    ``p{...}`` column when it is wider, and is left alone otherwise (needs
+    ``\usepackage{graphicx}``; long formulas would otherwise run into the next
+    column, since inline math does not break).
+
+    >>> print(fit_math("x^2"))
+    {\sbox0{$x^2$}\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\usebox0}\else\usebox0\fi}
+    """
+    return Raw(r"{\sbox0{$" + tex + r"$}\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}"
+               r"{\usebox0}\else\usebox0\fi}")
+
+
 def _math(expr: sp.Expr) -> Raw:
-    return Raw(f"${sp.latex(expr)}$")
+    return fit_math(sp.latex(expr))
 
 
 def bounds_table(bounds: Sequence, caption: str = "Lower bounds and cited results",
@@ -236,7 +249,7 @@ def bounds_table(bounds: Sequence, caption: str = "Lower bounds and cited result
         rows.append({
             "key": b.key,
             "name": b.name,
-            "bound": Raw(f"${b.latex()}$"),
+            "bound": fit_math(b.latex()),
             "hyp": "; ".join(h.text for h in b.hypotheses) or None,
             "status": b.status + ("" if b.probability is None
                                   else f" (prob. $\\ge {sp.latex(b.probability)}$)"),
@@ -281,7 +294,7 @@ def regimes_table(bounds: Sequence, caption: str = "Leading order as $d\\to\\inf
 def standalone_document(inputs: Sequence[str], title: str = "robustlaw tables") -> str:
     r"""A compilable LaTeX document that ``\input``'s each file name in ``inputs``
     (relative to the document; ``.tex`` may be omitted). Uses article,
-    geometry (landscape), amsmath, amssymb, array and booktabs.
+    geometry (landscape), amsmath, amssymb, array, booktabs and graphicx.
 
     >>> doc = standalone_document(["bounds.tex"])
     >>> r"\input{bounds.tex}" in doc and doc.rstrip().endswith(r"\end{document}")
@@ -297,6 +310,7 @@ def standalone_document(inputs: Sequence[str], title: str = "robustlaw tables") 
         r"\usepackage{amsmath,amssymb}",
         r"\usepackage{array}",
         r"\usepackage{booktabs}",
+        r"\usepackage{graphicx}",
         rf"\title{{{text_with_math(title)}}}",
         r"\date{}",
         r"\begin{document}",

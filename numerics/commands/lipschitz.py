@@ -98,7 +98,9 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     for domain in (Domain.rd(), Domain.ball(1.0), Domain.sphere(1.0)):
         rep = _report(net, domain, seed)
         reports[domain.kind] = rep.to_dict()
-        rows.append({"domain": domain.label, "lower": rep.lower, "exact": rep.exact,
+        label = {"rd": r"$\mathbb R^d$", "ball": r"ball $B_1$",
+                 "sphere": r"sphere $S^{d-1}$ (geodesic)"}[domain.kind]
+        rows.append({"domain": label, "lower": rep.lower, "exact": rep.exact,
                      "upper": rep.upper, "method": rep.upper_method.replace("_", " "),
                      "bracket": rep.bracket})
     out = Path(out_dir) / "lipschitz"

@@ -15,7 +15,6 @@ table, and a JSON of the numbers.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 NAME = "poly-certificate"
@@ -87,17 +86,17 @@ def _fmt_pm(mean, std):
 
 
 def reproduce(out_dir: Path, *, seed: int, size: str = "fast") -> list[Path]:
-    """Write ``poly_regime.tex``, ``poly_dimensions.tex`` and ``poly_regime.json``.
+    """Write ``poly/poly_regime.tex``, ``poly/poly_dimensions.tex`` and ``poly/poly_regime.json``.
 
     ``size``: ``"fast"`` (the default used by ``robustlaw reproduce``, well under a
     minute), ``"full"`` (more d, c and seeds) or ``"tiny"`` (for tests)."""
     from numerics.polynomial import regime_rows
+    from numerics.records import write_json_atomic, write_text_atomic
     from theory import sphere
     from theory.latex import render_table
     from theory.tensors import generic_rank_table, poly_dim, sym_dim
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(out_dir) / "poly"
     if size == "fast":
         cfg = [((2,), (8, 16, 24)), ((3,), (8, 12, 16))]
         cs, seeds = (0.25, 0.5, 0.75), 5
@@ -157,16 +156,10 @@ def reproduce(out_dir: Path, *, seed: int, size: str = "fast") -> list[Path]:
     files = []
     for name, text in (("poly_regime.tex", regime_tex), ("poly_dimensions.tex", dims_tex)):
         path = out_dir / name
-        _atomic_write(path, text + "\n")
+        write_text_atomic(path, text + "\n")
         files.append(path)
     jpath = out_dir / "poly_regime.json"
-    _atomic_write(jpath, json.dumps({"seed": seed, "size": size, "rows": rows,
-                                     "dimensions": dims}, indent=1))
+    write_json_atomic(jpath, {"seed": seed, "size": size, "rows": rows, "dimensions": dims},
+                      indent=1)
     files.append(jpath)
     return files
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)

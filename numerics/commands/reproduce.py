@@ -46,12 +46,52 @@ def run(args) -> dict:
         manifest["files"].extend(files)
         lines.append(f"[{dt:7.1f}s] {mod.NAME}: " + ", ".join(files))
         print(lines[-1], file=sys.stderr, flush=True)  # progress; stdout stays JSON-clean
+    tex = _all_tables(out, manifest["files"])
+    if tex is not None:
+        manifest["files"].extend(tex["files"])
+        manifest["latex"] = tex
+        if tex.get("compiled") is False:
+            manifest["exit_code"] = 1
+            lines.append("all_tables.tex did not compile: see latex.log_tail in the manifest")
     path = out / "manifest.json"
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(manifest, indent=2))
     tmp.replace(path)
     manifest["files"].append(str(path))
     total = sum(step["seconds"] for step in manifest["steps"])
-    manifest["text"] = (f"wrote {len(manifest['files'])} files under {out} in {total:.1f} s "
-                        f"(list: {path})")
+    manifest["text"] = "\n".join(lines[len(manifest["steps"]):] + [
+        f"wrote {len(manifest['files'])} files under {out} in {total:.1f} s (list: {path})"])
     return manifest
+
+
+def _all_tables(out: Path, files: list[str]) -> dict | None:
+    """Write ``all_tables.tex``, a standalone document inputting every table
+    fragment the steps wrote, and compile it with pdflatex when one is on the
+    PATH. Returns what was written and whether it compiled (None: no tables)."""
+    import shutil
+    import subprocess
+
+    from theory.latex import standalone_document
+
+    from ..records import write_text_atomic
+
+    fragments = []
+    for f in files:
+        p = Path(f)
+        if p.suffix == ".tex" and "\\documentclass" not in p.read_text():
+            fragments.append(p.resolve().relative_to(out.resolve()).as_posix())
+    if not fragments:
+        return None
+    doc = write_text_atomic(out / "all_tables.tex",
+                            standalone_document(fragments, title="robustlaw: all tables"))
+    result = {"files": [str(doc)], "compiled": None}
+    if shutil.which("pdflatex") is None:
+        return result
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                           doc.name], cwd=out, capture_output=True, timeout=600)
+    result["compiled"] = proc.returncode == 0
+    if proc.returncode == 0:
+        result["files"].append(str(out / "all_tables.pdf"))
+    else:
+        result["log_tail"] = proc.stdout.decode("latin-1")[-2000:]
+    return result

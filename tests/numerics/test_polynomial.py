@@ -454,6 +454,6 @@ def test_reproduce_hook(tmp_path):
     files = cmd.reproduce(tmp_path, seed=0, size="tiny")
     names = {f.name for f in files}
     assert {"poly_regime.tex", "poly_dimensions.tex", "poly_regime.json"} <= names
-    data = json.loads((tmp_path / "poly_regime.json").read_text())
+    data = json.loads((tmp_path / "poly" / "poly_regime.json").read_text())
     assert data["rows"] and all(r["values"] for r in data["rows"])
-    assert r"\toprule" in (tmp_path / "poly_regime.tex").read_text()
+    assert r"\toprule" in (tmp_path / "poly" / "poly_regime.tex").read_text()
