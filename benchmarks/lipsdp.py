@@ -37,6 +37,8 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--no-cvxpy", action="store_true")
     p.add_argument("--skip-scaling", action="store_true")
     p.add_argument("--skip-trained", action="store_true")
+    p.add_argument("--ks", type=int, nargs="*", default=None, help="override the k grid")
+    p.add_argument("--ds", type=int, nargs="*", default=None, help="override the d grid")
     p.add_argument("--out", default=None, help="append JSON lines here")
     return p.parse_args()
 
@@ -239,6 +241,8 @@ def main() -> int:
                  for dom in (Domain.rd(), Domain.ball(1.0))]
         cases += [("relu", Domain.rd(), 24, 100), ("relu", Domain.rd(), 64, 32)]
         widths, iters = (100, 200, 400), 2000
+    ks = tuple(args.ks) if args.ks else ks
+    ds = tuple(args.ds) if args.ds else ds
     if not args.skip_scaling:
         scaling(ks, ds, args.repeats, args.out)
     if not args.no_cvxpy:

@@ -513,8 +513,9 @@ def fit_slopes(records: Sequence[dict], *, value: str = "lower", level: float = 
 
 def sweep_table_rows(records: Sequence[dict]) -> list[dict]:
     """One row per (n, d, method, k): runs, exact fits, medians of the
-    certified lower / upper bounds on :math:`\\mathrm{Lip}_{B_1}`, of the
-    best proven lower bound, and :math:`\\sqrt{n/k}`."""
+    certified lower / upper bounds on :math:`\\mathrm{Lip}_{B_1}`, of their
+    ratio (the bracket), of the best proven lower bound, and
+    :math:`\\sqrt{n/k}`."""
     groups = defaultdict(list)
     for r in records:
         groups[(r["n"], r["d"], r["method"], r.get("k") or 0)].append(r)
@@ -532,8 +533,15 @@ def sweep_table_rows(records: Sequence[dict]) -> list[dict]:
                      "sqrt_n_over_k": math.sqrt(n / k) if k else None,
                      "lip_lower": med([_lip_value(r, "lower") for r in ex]),
                      "lip_upper": med([_lip_value(r, "upper") for r in ex]),
+                     "bracket": med([_bracket(r) for r in ex]),
                      "proven_lower": med([r.get("proven_lower") for r in ex])})
     return rows
+
+
+def _bracket(record: dict) -> float | None:
+    """Certified upper over certified lower Lipschitz bound of one run."""
+    lo, up = _lip_value(record, "lower"), _lip_value(record, "upper")
+    return up / lo if lo and up is not None else None
 
 
 def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
@@ -544,12 +552,12 @@ def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
     cols = [("n", "$n$"), ("d", "$d$"), ("method", "method"), ("k", "$k$"),
             ("runs", "runs"), ("exact", "exact fits"), ("sqrt_n_over_k", r"$\sqrt{n/k}$"),
             ("proven_lower", "proven lower"), ("lip_lower", r"Lip$_{B_1}\ge$"),
-            ("lip_upper", r"Lip$_{B_1}\le$")]
+            ("lip_upper", r"Lip$_{B_1}\le$"), ("bracket", "upper/lower")]
     caption = caption or (r"Interpolating networks on random data ($x_i$ uniform on "
                           r"$S^{d-1}$, Rademacher labels): medians over exact fits of the "
                           r"certified bracket of $\mathrm{Lip}_{B_1}$ and of the best proven "
                           r"lower bound.")
-    return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrr")
+    return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrrr")
 
 
 _STYLE = {"C1": ("o", "C0"), "C2": ("s", "C1"), "C3": ("^", "C2"), "C4": ("D", "C3"),

@@ -244,11 +244,13 @@ def _ascent(net: TwoLayerNet, domain: Domain, P: np.ndarray, *, steps: int,
         else:
             slope = net.activation.numeric_derivative(Z)
             dslope = d2(Z)
-        G = (slope * a) @ W
-        G = domain.effective_gradient(P, G)
-        # d/dx ||G||^2 / 2 = W^T (a * dslope * (W G))   (projection derivative ignored)
+        Gf = (slope * a) @ W
+        G = domain.effective_gradient(P, Gf)
+        # d/dx ||G||^2 / 2 = W^T (a * dslope * (W G)); on the sphere
+        # ||P_x G||^2 = ||G||^2 - (G.x)^2 / R^2 adds -(G.x) G / R^2
         D = ((a * dslope) * (G @ W.T)) @ W
         if domain.kind == "sphere":
+            D = D - (np.sum(Gf * P, axis=1) / domain.radius**2)[:, None] * Gf
             D = domain.effective_gradient(P, D)
         nd = np.linalg.norm(D, axis=1, keepdims=True)
         dirn = np.where(nd > 0, D / np.where(nd > 0, nd, 1.0), rng.standard_normal(D.shape) * 1e-3)
@@ -1232,7 +1234,7 @@ UPPER_BOUND_PROVIDERS: dict = {}
 
 def lipschitz_report(net: TwoLayerNet, domain: Domain | None = None, *, X=None, seed=0,
                      exact: str | bool = "auto", n_random: int = 256, steps: int = 60,
-                     polish_top: int = 16) -> LipschitzReport:
+                     polish_top: int = 64, lipsdp: bool = True) -> LipschitzReport:
     """Bracket :math:`\\mathrm{Lip}_\\Omega(f)` with certified bounds.
 
     Parameters
@@ -1247,6 +1249,10 @@ def lipschitz_report(net: TwoLayerNet, domain: Domain | None = None, *, X=None, 
         linear and d <= 3).
     n_random, steps, polish_top : int
         Effort of :func:`gradient_lower_bound`.
+    lipsdp : bool
+        Include the LipSDP-Neuron bound of :mod:`numerics.lipsdp` (THEORY.md
+        §3b; multipliers optimized, the final value certified by a Cholesky
+        test of the matrix inequality) among the upper bounds.
 
     Examples
     --------
@@ -1277,6 +1283,12 @@ def lipschitz_report(net: TwoLayerNet, domain: Domain | None = None, *, X=None, 
         "path_norm": path_norm_upper_bound(net, domain),
         "domain_aware": centered_upper_bound(net, domain),
     }
+    if lipsdp:
+        from .lipsdp import lipsdp_upper_bound
+
+        res = lipsdp_upper_bound(net, domain)
+        if res is not None and res.certified:
+            uppers["lipsdp"] = float(res.value)
     for name, provider in UPPER_BOUND_PROVIDERS.items():
         val = provider(net, domain)
         if val is not None:

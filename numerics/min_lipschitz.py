@@ -652,8 +652,9 @@ def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
         this makes the curve non-increasing in k.
     refine : int >= 0
         Further rounds of :func:`optimize_from` (each restarting the penalty and the
-        multipliers of the augmented Lagrangian) + polish + certificate on the incumbent;
-        an exact improvement replaces it. Restarts keep lowering the bound long after a
+        multipliers of the augmented Lagrangian) + polish + certificate, starting from the
+        incumbent and continuing from the latest exact round (even when it is slightly
+        worse); the best exact network is kept. Restarts keep lowering the bound long after a
         single run has stalled.
 
     Returns
@@ -709,10 +710,11 @@ def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
             if best is None or cert.value < best[2].value:
                 best = (lab, net, cert, err)
         cands.append(entry)
+    chain = best[1] if best is not None else None
     for i in range(refine if best is not None else 0):
         entry = {"start": f"refine:{i}"}
         try:
-            net2, how = polish_exact(optimize_from(best[1], X, y, outer=outer, inner=inner),
+            net2, how = polish_exact(optimize_from(chain, X, y, outer=outer, inner=inner),
                                      X, y)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"
@@ -722,6 +724,7 @@ def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
         if err <= FIT_TOL and np.all(np.isfinite(net2.W)) and np.all(np.isfinite(net2.a)):
             cert = certify_point(net2, domain)
             entry.update(opt_bound=cert.value, polish=how)
+            chain = net2            # continue from the latest exact point
             if cert.value < best[2].value:
                 best = (best[0].split("+refine")[0] + f"+refine{i + 1}", net2, cert, err)
         else:

@@ -464,6 +464,7 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     out_base = Path(out_base)
     out_base.parent.mkdir(parents=True, exist_ok=True)
@@ -503,6 +504,10 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
         ax.plot(kg, np.sqrt(n / kg), "k--", lw=1, label=r"$\sqrt{n/k}$")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        kt = sorted(set(ks))
+        ax.set_xticks(kt)
+        ax.set_xticklabels([str(k) for k in kt], fontsize=7)
         ax.set_xlabel("neurons $k$")
         ax.set_ylabel(r"$\mathrm{Lip}_{B_1}$")
         ax.set_title(f"n = {n}, d = {d}")

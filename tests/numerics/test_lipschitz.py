@@ -134,7 +134,7 @@ def test_relu_type_lower_exact_upper(net, data, seed):
 @settings(max_examples=30)
 @given(net=two_layer_nets(d=(1, 4), k=(1, 6)), data=st.data(), seed=st.integers(0, 2**16))
 @example(net=TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "power:3"), data=None, seed=0)
-@example(net=TwoLayerNet([2.0, -1.0], [[1.0, 1.0], [0.5, -1.0]], [0.3, 0.0], "softplus:10"),
+@example(net=TwoLayerNet([2.0, -1.0], [[1.0, 1.0], [0.5, -1.0]], [0.3, 0.0], "softplus:3"),
          data=None, seed=0)
 def test_every_activation_lower_below_each_upper(net, data, seed):
     doms = [Domain.ball(1.0)] + ([Domain.sphere(2.0)] if net.d >= 2 else [])
@@ -329,10 +329,16 @@ def test_exact_sphere_matches_sampling_d2(net, radius):
 # ---------------------------------------------------------------------------
 # Networks with known constants (lower AND best upper match to 1e-9)
 # ---------------------------------------------------------------------------
-def assert_known(net, dom, value, *, upper_tight=True, seed=0):
-    rep = lipschitz_report(net, dom, seed=seed)
+def assert_known(net, dom, value, *, upper_tight=True, lower_tight=True, seed=0):
+    """``lower_tight=False`` where the supremum is only approached at a kink
+    (a point witness lies strictly inside a linear region, so it cannot attain
+    it); the exact value must still match."""
+    rep = lipschitz_report(net, dom, seed=seed, n_random=128, steps=40, polish_top=8)
     check_witness(rep.lower, rep.lower_witness, net, dom)
-    assert rep.lower == pytest.approx(value, rel=1e-9, abs=1e-12)
+    if lower_tight:
+        assert rep.lower == pytest.approx(value, rel=1e-9, abs=1e-12)
+    else:
+        assert rep.lower <= value * (1 + ROUND)
     if rep.exact is not None:
         assert rep.exact == pytest.approx(value, rel=1e-9, abs=1e-12)
     if upper_tight:
@@ -366,9 +372,13 @@ def test_one_neuron(a, w, frac, R, act, d):
     s_minus = {"relu": 0.0, "leaky_relu:1/10": 0.1, "abs": 1.0}[act]
     if b >= 0:
         sph = abs(a) * nw
+        attained = b > 0  # at w.x = 0, inside the positive side; b = 0: on the kink
     else:
-        sph = max(abs(a) * math.sqrt(nw**2 - b**2 / R**2), s_minus * abs(a) * nw)
-    assert_known(net, Domain.sphere(R), sph, upper_tight=(sph == abs(a) * nw))
+        on_side = abs(a) * math.sqrt(nw**2 - b**2 / R**2)  # approached at the kink
+        sph = max(on_side, s_minus * abs(a) * nw)
+        attained = s_minus * nw >= math.sqrt(nw**2 - b**2 / R**2)
+    assert_known(net, Domain.sphere(R), sph, upper_tight=(sph == abs(a) * nw),
+                 lower_tight=attained)
 
 
 @settings(max_examples=10)
@@ -381,8 +391,10 @@ def test_orthogonal_neurons(d, k, c, a, seed, R):
     squared norm c^2 sum_S a_l^2, largest for S = all (the cone {w_l.x > 0}
     is non-empty): Lip_{R^d} = Lip_{B_R} = c |a|_2 = |sum_l a_l w_l|. On the
     sphere with k < d the all-on cone's closure contains x with all w_l.x = 0,
-    where g.x = 0, so the tangential sup is the same. The spectral bound
-    |W|_op |a| = c |a| is tight."""
+    where g.x = 0, so the tangential sup is the same, but it is approached only
+    at those points, which lie on every kink (zero biases): there the lower
+    bound is only checked to stay below. The spectral bound |W|_op |a| = c |a|
+    is tight."""
     assume(k <= d)
     Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((d, d)))
     W = c * Q[:k]
@@ -393,7 +405,7 @@ def test_orthogonal_neurons(d, k, c, a, seed, R):
     assert_known(net, Domain.rd(), value)
     assert_known(net, Domain.ball(R), value)
     if k < d:
-        assert_known(net, Domain.sphere(R), value)
+        assert_known(net, Domain.sphere(R), value, lower_tight=False)
 
 
 @settings(max_examples=10)
