@@ -33,7 +33,7 @@ For data :math:`x_i` uniform on :math:`S^{d-1}` with Rademacher labels
   group sizes) with their certified bounds (the smaller of the construction's own and the
   toolkit's :func:`numerics.min_lipschitz.certify_point`).
 
-Records are appended to a JSON-lines file (:func:`numerics.experiments.append_record`,
+Records are appended to a JSON-lines file (:func:`numerics.records.append_record`,
 one write + fsync per record) and a rerun skips the keys already present (resume).
 :func:`tradeoff_slope` fits the slope of :math:`\log U` against :math:`\log k`
 (:func:`numerics.experiments.fit_slopes`, OLS with a 95% t-interval); the law of
@@ -310,8 +310,8 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     import sys
 
     from .data import random_dataset
-    from .experiments import _repair, append_record, load_records
     from .min_lipschitz import min_lipschitz_interpolant
+    from .records import append_record, load_records, repair
 
     n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
     ks = sorted({as_positive_int(k, "ks") for k in ks})
@@ -321,7 +321,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     path.parent.mkdir(parents=True, exist_ok=True)
     if not resume and path.exists():
         path.unlink()
-    _repair(path)
+    repair(path)
     old = {r["key"]: r for r in load_records(path)} if path.exists() else {}
     done = {key for key, r in old.items() if r.get("status") != "error"}
     D = random_dataset(n, d, seed=seed)
@@ -382,8 +382,8 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
     from dataclasses import replace
 
     from .data import random_dataset
-    from .experiments import load_records
     from .min_lipschitz import verify_point
+    from .records import load_records
 
     path = Path(path)
     out = {}
@@ -514,12 +514,6 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
         ax.grid(True, which="both", alpha=0.2)
         ax.legend(fontsize=7)
     fig.tight_layout()
-    files = []
-    for ext in ("png", "pdf"):
-        p = out_base.with_suffix("." + ext)
-        tmp = p.with_name(p.stem + ".tmp." + ext)
-        fig.savefig(tmp, dpi=130)
-        tmp.replace(p)
-        files.append(p)
-    plt.close(fig)
-    return files
+    from .records import save_figure
+
+    return save_figure(fig, out_base, dpi=130)

@@ -55,23 +55,17 @@ def register(parser):
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-    return path
-
-
 def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
     """Figure (png, pdf), ``tradeoff_table.tex`` and ``tradeoff_summary.json`` (slopes
     of U(k) with 95% intervals, the largest gaps U/L and U/L_net, and the verification
     results) under ``out_dir``."""
+    from numerics.records import write_text_atomic
     from numerics.tradeoff import plot_curve, tradeoff_slope, tradeoff_table
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = plot_curve(records, out / "certified_tradeoff")
-    files.append(_write(out / "tradeoff_table.tex", tradeoff_table(records)))
+    files.append(write_text_atomic(out / "tradeoff_table.tex", tradeoff_table(records)))
     curve = [r for r in records if r.get("kind") == "curve" and r.get("status") == "exact"]
     gaps = [r["gap"] for r in curve if r.get("gap") is not None]
     gaps_net = [r["gap_net"] for r in curve if r.get("gap_net") is not None]
@@ -80,7 +74,7 @@ def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
                "max_gap_net": max(gaps_net) if gaps_net else None,
                "points": len(curve),
                "verified": None if checks is None else {k: c.to_dict() for k, c in checks.items()}}
-    files.append(_write(out / "tradeoff_summary.json", json.dumps(summary, indent=2)))
+    files.append(write_text_atomic(out / "tradeoff_summary.json", json.dumps(summary, indent=2)))
     return files, summary
 
 
