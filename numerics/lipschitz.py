@@ -312,15 +312,22 @@ def _first_crossings(Z: np.ndarray, Dv: np.ndarray, b: np.ndarray, domain: Domai
 
 
 def _ray_polish(net: TwoLayerNet, domain: Domain, P: np.ndarray, *, rounds: int,
-                rng: np.random.Generator, n_dir: int = 8) -> np.ndarray:
+                rng: np.random.Generator, n_dir: int = 8, max_near: int = 64,
+                objective=None) -> np.ndarray:
     """Local search over neighbouring linear regions (piecewise-linear nets).
 
-    From each point, shoot rays along +-w_l and a few random directions
-    (tangent great circles on the sphere); just past the first kink crossed
+    From each point, shoot rays along +-w_l (for the ``max_near`` nearest
+    kinks) and a few random directions (tangent great circles on the
+    sphere); just past the first kink crossed
     lies a neighbouring region (the crossing is a facet of the current one).
     Move each point to its best neighbour while that strictly improves the
-    effective gradient norm.
+    objective: the effective gradient norm by default, or ``objective(P) ->
+    (m,)`` (e.g. a dual norm of the gradient, :mod:`numerics.lipschitz_lp`).
     """
+    if objective is None:
+        def objective(Q):
+            return _effective_norms(net, domain, Q)
+
     W, b = net.W, net.b
     norms = np.linalg.norm(W, axis=1)
     live = norms > 0
@@ -328,12 +335,15 @@ def _ray_polish(net: TwoLayerNet, domain: Domain, P: np.ndarray, *, rounds: int,
         return P
     Wl, bl = W[live], b[live]
     U = Wl / norms[live][:, None]
-    val = _effective_norms(net, domain, P)
+    val = objective(P)
     m, d = P.shape
     for _ in range(rounds):
-        V = np.concatenate([np.broadcast_to(U, (m,) + U.shape),
-                            np.broadcast_to(-U, (m,) + U.shape),
-                            rng.standard_normal((m, n_dir, d))], axis=1)  # (m, q, d)
+        if U.shape[0] > max_near:  # only the nearest kinks: bounded cost at large k
+            dist = np.abs(P @ Wl.T + bl) / norms[live]
+            Un = U[np.argpartition(dist, max_near - 1, axis=1)[:, :max_near]]  # (m, near, d)
+        else:
+            Un = np.broadcast_to(U, (m,) + U.shape)
+        V = np.concatenate([Un, -Un, rng.standard_normal((m, n_dir, d))], axis=1)  # (m, q, d)
         if domain.kind == "sphere":
             Xh = P / np.linalg.norm(P, axis=1, keepdims=True)
             V = V - np.sum(V * Xh[:, None, :], axis=2, keepdims=True) * Xh[:, None, :]
@@ -356,7 +366,7 @@ def _ray_polish(net: TwoLayerNet, domain: Domain, P: np.ndarray, *, rounds: int,
             C = P[:, None, :] + step[..., None] * V
         q = C.shape[1]
         C = domain.project(C.reshape(m * q, d))
-        cv = _effective_norms(net, domain, C).reshape(m, q)
+        cv = objective(C).reshape(m, q)
         cv = np.where(valid, cv, -np.inf)
         j = np.argmax(cv, axis=1)
         cbest = cv[np.arange(m), j]
@@ -426,6 +436,40 @@ def _lp_pattern_search(net: TwoLayerNet, domain: Domain, x0: np.ndarray, *,
         if not moved:
             break
     return x
+
+
+def _sphere_region_step(net: TwoLayerNet, domain: Domain, P: np.ndarray, *,
+                        iters: int = 40) -> np.ndarray:
+    r"""Piecewise-linear nets on the sphere: inside a linear region the gradient
+    g is constant and the tangential norm :math:`\sqrt{\|g\|^2 - (g\cdot
+    x)^2/R^2}` grows as :math:`|g\cdot x|` shrinks. Move each point along the
+    great circle towards its projection onto :math:`g^\perp` (where
+    :math:`|g\cdot x|` decreases monotonically), as far as its activation
+    pattern stays the same (bisection). Returns the moved points (m, d)."""
+    G = net.gradient(P)
+    gg = np.sum(G * G, axis=1)
+    T = P - (np.sum(G * P, axis=1) / np.where(gg > 0, gg, 1.0))[:, None] * G
+    ok = (gg > 0) & (np.linalg.norm(T, axis=1) > 0)
+    P, T = P[ok], T[ok]
+    if P.shape[0] == 0:
+        return P
+    S = net.patterns(P)
+
+    def point(t):
+        return domain.project((1 - t)[:, None] * P + t[:, None] * T)
+
+    lo = np.zeros(P.shape[0])
+    hi = np.ones(P.shape[0])
+    same = np.all(net.patterns(point(hi)) == S, axis=1)
+    lo[same] = 1.0
+    for _ in range(iters):
+        if np.all(same):
+            break
+        mid = (lo + hi) / 2
+        s_mid = np.all(net.patterns(point(mid)) == S, axis=1)
+        lo = np.where(~same & s_mid, mid, lo)
+        hi = np.where(~same & ~s_mid, mid, hi)
+    return point(lo)
 
 
 def _interior_points(net: TwoLayerNet, domain: Domain, P: np.ndarray) -> np.ndarray:
@@ -529,6 +573,8 @@ def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: 
             top = np.argsort(val)[::-1][:lp_top]
             P = np.concatenate([P, np.stack([_lp_pattern_search(net, domain, P[i])
                                              for i in top])])
+    if domain.kind == "sphere" and net.activation.is_piecewise_linear:
+        P = np.concatenate([P, _sphere_region_step(net, domain, P)])
     P = _interior_points(net, domain, P)
     if P.shape[0] == 0:
         return 0.0, None
@@ -639,7 +685,8 @@ def spectral_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> floa
     domain = Domain.rd() if domain is None else _check_domain(domain, net.d)
     lo, hi = slope_ranges(net, domain)
     L = np.maximum(np.abs(lo), np.abs(hi))
-    aL = np.abs(net.a) * L
+    with np.errstate(invalid="ignore"):  # 0 * inf for a_l = 0 is replaced just below
+        aL = np.abs(net.a) * L
     aL = np.where(net.a == 0, 0.0, aL)
     if not np.all(np.isfinite(aL)):
         return float("inf")
@@ -661,7 +708,8 @@ def path_norm_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> flo
     domain = Domain.rd() if domain is None else _check_domain(domain, net.d)
     lo, hi = slope_ranges(net, domain)
     L = np.maximum(np.abs(lo), np.abs(hi))
-    terms = np.abs(net.a) * L * np.linalg.norm(net.W, axis=1)
+    with np.errstate(invalid="ignore"):  # 0 * inf for a_l = 0 or w_l = 0: replaced below
+        terms = np.abs(net.a) * L * np.linalg.norm(net.W, axis=1)
     terms = np.where((net.a == 0) | (np.linalg.norm(net.W, axis=1) == 0), 0.0, terms)
     if not np.all(np.isfinite(terms)):
         return float("inf")

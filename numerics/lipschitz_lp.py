@@ -69,6 +69,7 @@ import numpy as np
 
 from ._validate import as_matrix, as_positive_int, as_rng
 from .domain import Domain
+from .lipschitz import _ray_polish
 from .network import TwoLayerNet
 
 __all__ = [
@@ -496,42 +497,6 @@ def _smoothed_ascent(net: TwoLayerNet, domain: Domain, P: np.ndarray, q: float, 
     return best_P
 
 
-def _pattern_polish(net: TwoLayerNet, domain: Domain, P: np.ndarray, q: float, *,
-                    rounds: int, max_near: int = 64) -> np.ndarray:
-    """Local search over neighbouring linear regions: from each point cross each
-    of its ``max_near`` nearest kink hyperplanes just past its foot point
-    (projected onto the domain), keep the best strict improvement of the
-    q-norm of the gradient, repeat."""
-    W, b = net.W, net.b
-    n2 = np.sum(W**2, axis=1)
-    live = n2 > 0
-    if not np.any(live) or not net.activation.is_piecewise_linear:
-        return P
-    Wl, bl, n2 = W[live], b[live], n2[live]
-    val = lp_norm(net.gradient(P), q)
-    near = min(Wl.shape[0], max_near)
-    for _ in range(rounds):
-        Z = P @ Wl.T + bl
-        push = 1e-7 * (1 + np.abs(Z).max(axis=1, keepdims=True))
-        shift = (Z + np.sign(Z + (Z == 0)) * push) / n2
-        # only the `near` closest hyperplanes of each point (all of them when k is small)
-        J = np.argsort(np.abs(Z) / np.sqrt(n2), axis=1)[:, :near]
-        S = np.take_along_axis(shift, J, axis=1)
-        C = P[:, None, :] - S[:, :, None] * Wl[J]
-        m, kk, d = C.shape
-        C = domain.project(C.reshape(m * kk, d))
-        cv = lp_norm(net.gradient(C), q).reshape(m, kk)
-        j = np.argmax(cv, axis=1)
-        cbest = cv[np.arange(m), j]
-        improve = cbest > val * (1 + 1e-12)
-        if not np.any(improve):
-            break
-        P = P.copy()
-        P[improve] = C.reshape(m, kk, d)[np.arange(m), j][improve]
-        val = np.where(improve, cbest, val)
-    return P
-
-
 def _pair_ascent(net, domain: Domain, p: float, P: np.ndarray, *, steps: int,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Gradient ascent on the quotient :math:`Q = (f(x)-f(x'))/\|x-x'\|_p`
@@ -636,8 +601,9 @@ def lp_lower_bound(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
         if polish_rounds:
             val = lp_norm(net.gradient(P), q)
             top = np.argsort(val)[::-1][:max(n_starts, 1)]
-            P = np.concatenate([P, _pattern_polish(net, domain, P[top], q,
-                                                   rounds=polish_rounds)])
+            P = np.concatenate([P, _ray_polish(
+                net, domain, P[top], rounds=polish_rounds, rng=rng,
+                objective=lambda Q: lp_norm(net.gradient(Q), q))])
     best, wit, method = 0.0, None, "none"
     inside = _interior(net, P)
     vals = lp_norm(net.gradient(P), q)

@@ -82,7 +82,7 @@ ACTIVATION_SPECS: dict[str, tuple[str, ...]] = {
     "relu": ("relu",),
     "leaky_relu": ("leaky_relu:0", "leaky_relu:1/100", "leaky_relu:1/10", "leaky_relu:1/2"),
     "abs": ("abs",),
-    "softplus": ("softplus:1/2", "softplus:1", "softplus:2", "softplus:3"),
+    "softplus": ("softplus:1/2", "softplus:1", "softplus:2", "softplus:3", "softplus:10"),
     "tanh": ("tanh",),
     "power": ("power:1", "power:2", "power:3"),
 }

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import sympy as sp
-from sympy.calculus.util import function_range
 
 __all__ = [
     "ACTIVATION_NAMES",
@@ -86,14 +85,33 @@ def _pieces(expr: sp.Expr, domain: sp.Interval) -> list[tuple[sp.Expr, sp.Set]]:
     return [(e, s) for e, s in pairs if s is not sp.S.EmptySet and s.measure != 0]
 
 
+def _zeros(expr: sp.Expr, interval: sp.Set) -> sp.FiniteSet:
+    """Real zeros of ``expr`` in ``interval`` (of the numerator after
+    ``together``, which keeps sympy from expanding exp(beta t) into roots)."""
+    zeros = sp.solveset(sp.numer(sp.together(expr)), t, interval)
+    if zeros is sp.S.EmptySet:
+        return sp.FiniteSet()
+    if not isinstance(zeros, sp.FiniteSet):
+        raise ValueError(f"activation: cannot isolate the zeros of {expr} ({zeros})")
+    return zeros
+
+
 def _range_on(expr: sp.Expr, domain: sp.Interval) -> tuple[sp.Expr, sp.Expr]:
-    """(inf, sup) of ``expr`` over ``domain`` (closure values), piece by piece."""
-    lows, highs = [], []
+    """(inf, sup) of ``expr`` over ``domain`` (closure values), piece by piece.
+
+    On each piece the expression is continuous, so its extremes over the
+    closure are among the one-sided limits at the piece's ends (limits at
+    +-oo for unbounded ends) and its values at interior critical points.
+    """
+    values = []
     for e, s in _pieces(expr, domain):
-        rng = function_range(e, t, s)
-        lows.append(rng.inf)
-        highs.append(rng.sup)
-    return sp.Min(*lows), sp.Max(*highs)
+        for end, side in ((s.inf, "+"), (s.sup, "-")):
+            values.append(sp.limit(e, t, end, side if end.is_finite else None)
+                          if end.is_finite else sp.limit(e, t, end))
+        if not e.free_symbols:
+            continue
+        values.extend(e.subs(t, c) for c in _zeros(sp.diff(e, t), s))
+    return sp.Min(*values), sp.Max(*values)
 
 
 @dataclass(frozen=True)
@@ -151,7 +169,7 @@ class Activation:
         (-1, 1)
         """
         key = ("slope_range", None if radius is None else sp.nsimplify(radius))
-        if key not in self._cache:  # function_range is slow: derive once per radius
+        if key not in self._cache:  # sympy limits are slow: derive once per radius
             self._cache[key] = _range_on(self.derivative, self._domain(radius))
         return self._cache[key]
 
@@ -244,13 +262,7 @@ class Activation:
         for e, s in _pieces(self.second_derivative, sp.S.Reals):
             if sp.simplify(e) == 0:
                 continue
-            zeros = sp.solveset(e, t, s)
-            if zeros is sp.S.EmptySet:
-                continue
-            if not isinstance(zeros, sp.FiniteSet):
-                raise ValueError(f"activation: cannot isolate the critical points of "
-                                 f"{self.spec}'s derivative ({zeros})")
-            pts.update(zeros)
+            pts.update(_zeros(e, s))
         return tuple(sorted(pts))
 
     @cached_property

@@ -48,7 +48,9 @@ def test_softplus_stable_form_equals_definition(x):
 
 
 @pytest.mark.parametrize("spec, lip", [("relu", 1), ("leaky_relu:0.1", 1), ("abs", 1),
-                                       ("softplus:2", 1), ("tanh", 1), ("power:1", 1)])
+                                       ("softplus:2", 1), ("softplus:5", 1), ("softplus:10", 1),
+                                       ("softplus:100", 1), ("softplus:1/10", 1), ("tanh", 1),
+                                       ("power:1", 1)])
 def test_lipschitz_on_R(spec, lip):
     assert get_activation(spec).lipschitz() == lip
 
