@@ -180,6 +180,18 @@ def _labels_split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 # ---------------------------------------------------------------------------
 # R1
 # ---------------------------------------------------------------------------
+def _pair_sq_dists(A: np.ndarray, B: np.ndarray, *, budget: int = 2_000_000) -> np.ndarray:
+    """``||a_i - b_j||^2`` for all rows, from the differences themselves (the
+    expanded ``|a|^2 + |b|^2 - 2 a.b`` loses all accuracy for nearby points),
+    in row blocks of bounded memory; shape (len(A), len(B))."""
+    out = np.empty((A.shape[0], B.shape[0]))
+    step = max(1, budget // max(1, B.shape[0] * max(A.shape[1], 1)))
+    for s in range(0, A.shape[0], step):
+        diff = A[s:s + step, None, :] - B[None, :, :]
+        out[s:s + step] = np.einsum("ijk,ijk->ij", diff, diff)
+    return out
+
+
 def r1_chain(net: TwoLayerNet, X, y, *, radius: float = 1.0,
              bounds: Mapping[str, Bound] | None = None) -> dict:
     r"""Every step of the R1 chain on one instance.
@@ -233,9 +245,7 @@ def r1_chain(net: TwoLayerNet, X, y, *, radius: float = 1.0,
     f = net(X)
     Z = X @ Q                                       # coordinates of P x_i
     D = f[ip][:, None] - f[im][None, :]             # Delta_ij
-    sq = (np.sum(Z[ip] ** 2, 1)[:, None] + np.sum(Z[im] ** 2, 1)[None, :]
-          - 2 * Z[ip] @ Z[im].T)
-    sq = np.maximum(sq, 0.0)
+    sq = _pair_sq_dists(Z[ip], Z[im])
     dist = np.sqrt(sq)
     x_op = float(np.linalg.norm(X, 2))
     npl, nmi = int(ip.size), int(im.size)

@@ -252,8 +252,11 @@ def _ascent(net: TwoLayerNet, domain: Domain, P: np.ndarray, *, steps: int,
         if domain.kind == "sphere":
             D = D - (np.sum(Gf * P, axis=1) / domain.radius**2)[:, None] * Gf
             D = domain.effective_gradient(P, D)
-        nd = np.linalg.norm(D, axis=1, keepdims=True)
-        dirn = np.where(nd > 0, D / np.where(nd > 0, nd, 1.0), rng.standard_normal(D.shape) * 1e-3)
+        with np.errstate(over="ignore", invalid="ignore"):
+            nd = np.linalg.norm(D, axis=1, keepdims=True)
+        good = np.isfinite(nd) & (nd > 0)  # overflowed directions: random nudge instead
+        dirn = np.where(good, np.where(good, D, 0.0) / np.where(good, nd, 1.0),
+                        rng.standard_normal(D.shape) * 1e-3)
         Pn = domain.project(P + step[:, None] * dirn)
         val = _effective_norms(net, domain, Pn)
         better = val >= best_val
@@ -273,9 +276,12 @@ def _second_derivative(net: TwoLayerNet):
     f = sp.lambdify(t, net.activation.second_derivative, modules="numpy")
 
     def d2(Z):
+        # only steers the search (never a certified value): where the direct
+        # formula overflows (softplus'' = beta e^{beta t}/(1 + e^{beta t})^2 at
+        # large t gives inf/inf), the true value is ~0
         with np.errstate(over="ignore", invalid="ignore"):
-            out = f(Z)
-        return np.broadcast_to(np.asarray(out, dtype=float), Z.shape)
+            out = np.broadcast_to(np.asarray(f(Z), dtype=float), Z.shape)
+        return np.where(np.isfinite(out), out, 0.0)
 
     return d2
 

@@ -325,14 +325,17 @@ def activation_specs(activations: Sequence[str] | None = None) -> SearchStrategy
     names = list(ACTIVATION_SPECS) if activations is None else list(activations)
     if not names:
         raise ValueError("activations: need at least one activation")
-    specs: list[str] = []
+    groups: list[tuple[str, ...]] = []
     for name in names:
         if name in ACTIVATION_SPECS:
-            specs.extend(ACTIVATION_SPECS[name])
+            groups.append(ACTIVATION_SPECS[name])
         else:
             get_activation(name)  # raises ValueError naming 'activation' if unknown
-            specs.append(name)
-    return st.sampled_from(specs)
+            groups.append((name,))
+    if all(len(g) == 1 for g in groups):
+        return st.sampled_from([g[0] for g in groups])
+    # family first, then its parameter: every family is equally likely
+    return st.sampled_from(groups).flatmap(st.sampled_from)
 
 
 @st.composite

@@ -87,6 +87,8 @@ instances = st.fixed_dictionaries({
 @given(inst=instances, k=st.integers(1, 6))
 @example(inst={"kind": "collinear", "n": 2, "d": 3, "act": "relu", "seed": 0,
                "unbalanced": False}, k=1)
+@example(inst={"kind": "clustered", "n": 2, "d": 3, "act": "leaky_relu:0.1", "seed": 3126234,
+               "unbalanced": False}, k=1)  # nearby points: cancellation (found by the ci profile)
 def test_r1_chain_every_step_holds(inst, k):
     rng = np.random.default_rng(inst["seed"])
     X = make_data(inst["kind"], inst["n"], inst["d"], rng)

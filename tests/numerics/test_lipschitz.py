@@ -635,3 +635,19 @@ def test_cli_bad_network_file(tmp_path, capsys):
              activation=np.array("relu"))
     code, _, err = _cli(["lipschitz", str(path)], capsys)
     assert code == 2 and "error: a" in err
+
+
+def test_smooth_search_survives_overflowing_second_derivative():
+    """softplus'' overflows (inf/inf) far out; the search must neither warn nor
+    return a non-finite value (a ci-profile failure on a softplus:3 net led to
+    guards in the search direction; this pins the far-out regime)."""
+    from numerics.domain import Domain
+    from numerics.lipschitz import gradient_lower_bound
+    from numerics.network import TwoLayerNet
+
+    net = TwoLayerNet([1.0, -2.0, 0.5], [[300.0], [-250.0], [1.0]], [0.0, 5.0, -1.0],
+                      "softplus:3")
+    for domain in (Domain.rd(), Domain.ball(3.0)):
+        v, w = gradient_lower_bound(net, domain, n_random=32, steps=20, seed=0)
+        assert np.isfinite(v) and v > 0
+        assert w.verify(net, domain) == pytest.approx(v, rel=1e-9)
