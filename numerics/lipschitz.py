@@ -502,9 +502,33 @@ def _interior_points(net: TwoLayerNet, domain: Domain, P: np.ndarray) -> np.ndar
     return P[~bad] if np.any(bad) else P
 
 
+def _vertex_starts(net: TwoLayerNet, domain: Domain, m: int,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Starts around arrangement vertices: small linear regions, where large
+    gradients hide, crowd around points where many kinks meet. For ``m``
+    random sets of min(k, d) neurons, the minimum-norm point of the
+    intersection of their hyperplanes, then a few random points at several
+    small radii around it (projected onto the domain)."""
+    live = np.flatnonzero(np.linalg.norm(net.W, axis=1) > 0)
+    r = min(live.size, net.d)
+    if r == 0 or m == 0:
+        return np.zeros((0, net.d))
+    idx = np.stack([rng.choice(live, size=r, replace=False) for _ in range(m)])
+    A, rhs = net.W[idx], -net.b[idx]  # (m, r, d), (m, r)
+    V = np.einsum("mdr,mr->md", np.linalg.pinv(A), rhs)  # minimum-norm solutions, batched
+    scale = 1e-3 * (1.0 + np.linalg.norm(V, axis=1, keepdims=True))
+    reps = 4
+    P = np.repeat(V, reps, axis=0)
+    radii = np.repeat(scale, reps, axis=0) * 10.0 ** rng.uniform(-2, 1, size=(m * reps, 1))
+    P = P + radii * rng.standard_normal(P.shape)
+    P = P[np.all(np.isfinite(P), axis=1)]
+    return domain.project(P)
+
+
 def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: int = 256,
                          steps: int = 60, polish_top: int = 64, polish_rounds: int = 20,
-                         kicks: int = 3, lp_top: int = 4, seed=0) -> tuple[float, Witness | None]:
+                         kicks: int = 3, lp_top: int = 4, n_vertex: int = 256,
+                         seed=0) -> tuple[float, Witness | None]:
     r"""Certified lower bound :math:`\|\nabla_\Omega f(x^\star)\| \le
     \mathrm{Lip}_\Omega(f)` from a batched search for a large effective
     gradient.
@@ -526,6 +550,13 @@ def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: 
     n_random, steps, polish_top, polish_rounds : int
         Search effort. The number of gradient evaluations is about
         ``(n + n_random) * steps + polish_top * k * polish_rounds``.
+    kicks, lp_top : int
+        Rounds of perturb-and-polish from the best points; LP-certified
+        single-flip pattern ascents (R^d and balls).
+    n_vertex : int
+        Piecewise-linear nets: also start near ``n_vertex`` random vertices of
+        the kink arrangement (``4 n_vertex`` starts), where small regions with
+        large gradients crowd.
     seed : int or numpy.random.Generator
 
     Returns
@@ -551,6 +582,8 @@ def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: 
         norms = np.linalg.norm(net.W, axis=1)
         s0 = 1.0 + float(np.max(np.abs(net.b) / np.where(norms > 0, norms, np.inf), initial=0))
         starts[0] *= s0 * 10.0 ** rng.uniform(-1, 2, size=(n_random, 1))
+    if n_vertex and net.activation.is_piecewise_linear:
+        starts.append(_vertex_starts(net, domain, n_vertex, rng))
     if X is not None:
         starts.append(domain.project(as_matrix(X, "X", cols=net.d)))
     if not starts:
