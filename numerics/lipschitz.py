@@ -527,7 +527,7 @@ def _vertex_starts(net: TwoLayerNet, domain: Domain, m: int,
 
 def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: int = 256,
                          steps: int = 60, polish_top: int = 64, polish_rounds: int = 20,
-                         kicks: int = 3, lp_top: int = 4, n_vertex: int = 256,
+                         kicks: int = 3, lp_top: int = 4, n_vertex: int = 1024,
                          seed=0) -> tuple[float, Witness | None]:
     r"""Certified lower bound :math:`\|\nabla_\Omega f(x^\star)\| \le
     \mathrm{Lip}_\Omega(f)` from a batched search for a large effective
