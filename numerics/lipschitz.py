@@ -145,6 +145,38 @@ def _kink_margin(net: TwoLayerNet, P: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------
 # Lower bounds
 # ---------------------------------------------------------------------------
+def _euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """All Euclidean distances between rows of A and of B, shape (len(A), len(B))."""
+    return np.sqrt(np.maximum(np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :]
+                              - 2 * A @ B.T, 0.0))
+
+
+def best_pair_quotient(f: np.ndarray, X: np.ndarray, dist, *,
+                       chunk: int = 2048) -> tuple[float, int, int]:
+    r"""The pair maximizing :math:`|f_i - f_j| / \mathrm{dist}(x_i, x_j)`, in row
+    blocks of ``chunk``: returns ``(quotient, i, j)``, ``(0.0, -1, -1)`` when no
+    pair of distinct points has a positive quotient. ``dist(A, B)`` gives all
+    distances between rows of A and B. The quotient is a float search value;
+    callers certify by recomputing it on the returned pair.
+
+    >>> X = np.array([[0.0], [1.0], [3.0]])
+    >>> q, i, j = best_pair_quotient(np.array([0.0, 2.0, 3.0]), X, _euclidean)
+    >>> round(q, 9), sorted((i, j))
+    (2.0, [0, 1])
+    """
+    best, bi, bj = 0.0, -1, -1
+    for s in range(0, X.shape[0], chunk):
+        A = X[s:s + chunk]
+        D = dist(A, X)
+        num = np.abs(f[s:s + chunk, None] - f[None, :])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Q = np.where(D > 1e-12 * (1 + np.abs(A).max()), num / D, 0.0)
+        idx = np.unravel_index(np.argmax(Q), Q.shape)
+        if Q[idx] > best:
+            best, bi, bj = float(Q[idx]), s + int(idx[0]), int(idx[1])
+    return best, bi, bj
+
+
 def pair_lower_bound(net: TwoLayerNet, X, domain: Domain, *,
                      chunk: int = 2048) -> tuple[float, Witness | None]:
     r"""Best data-pair quotient :math:`\max_{i \ne j} |f(x_i) - f(x_j)| /
@@ -179,24 +211,14 @@ def pair_lower_bound(net: TwoLayerNet, X, domain: Domain, *,
         X = X[domain.contains(X, tol=0.0)]
     if X.shape[0] < 2:
         return 0.0, None
-    f = net(X)
-    best, bi, bj = 0.0, -1, -1
-    for s in range(0, X.shape[0], chunk):
-        A = X[s:s + chunk]
-        if domain.kind == "sphere":
-            R = domain.radius
-            chord = np.sqrt(np.maximum(
-                np.sum(A**2, 1)[:, None] + np.sum(X**2, 1)[None, :] - 2 * A @ X.T, 0.0))
-            D = 2 * R * np.arcsin(np.clip(chord / (2 * R), 0.0, 1.0))
-        else:
-            D = np.sqrt(np.maximum(
-                np.sum(A**2, 1)[:, None] + np.sum(X**2, 1)[None, :] - 2 * A @ X.T, 0.0))
-        num = np.abs(f[s:s + chunk, None] - f[None, :])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            Q = np.where(D > 1e-12 * (1 + np.abs(A).max()), num / D, 0.0)
-        idx = np.unravel_index(np.argmax(Q), Q.shape)
-        if Q[idx] > best:
-            best, bi, bj = float(Q[idx]), s + int(idx[0]), int(idx[1])
+    if domain.kind == "sphere":
+        R = domain.radius
+
+        def dist(A, B):
+            return 2 * R * np.arcsin(np.clip(_euclidean(A, B) / (2 * R), 0.0, 1.0))
+    else:
+        dist = _euclidean
+    best, bi, bj = best_pair_quotient(net(X), X, dist, chunk=chunk)
     if bi < 0:
         return 0.0, None
     w = Witness("pair", np.stack([X[bi], X[bj]]), 0.0)

@@ -69,7 +69,7 @@ import numpy as np
 
 from ._validate import as_matrix, as_positive_int, as_rng
 from .domain import Domain
-from .lipschitz import _ray_polish
+from .lipschitz import _ray_polish, best_pair_quotient
 from .network import TwoLayerNet
 
 __all__ = [
@@ -417,24 +417,13 @@ def pair_lower_bound_lp(net, X, domain: Domain | None = None, p=2, *,
     X = X[domain.contains(X, tol=0.0)]
     if X.shape[0] < 2:
         return 0.0, None
-    f = net(X)
-    best, bi, bj = 0.0, -1, -1
-    d = X.shape[1]
-    step = max(1, min(chunk, int(4e6 // max(1, X.shape[0] * d))))
-    for s in range(0, X.shape[0], step):
-        A = X[s:s + step]
-        if p == 2.0:
-            D = np.sqrt(np.maximum(np.sum(A**2, 1)[:, None] + np.sum(X**2, 1)[None, :]
-                                   - 2 * A @ X.T, 0.0))
-        else:
-            diff = np.abs(A[:, None, :] - X[None, :, :])
-            D = diff.sum(axis=2) if p == 1.0 else diff.max(axis=2)
-        num = np.abs(f[s:s + step, None] - f[None, :])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            Q = np.where(D > 1e-12 * (1 + np.abs(A).max()), num / D, 0.0)
-        idx = np.unravel_index(np.argmax(Q), Q.shape)
-        if Q[idx] > best:
-            best, bi, bj = float(Q[idx]), s + int(idx[0]), int(idx[1])
+    step = max(1, min(chunk, int(4e6 // max(1, X.shape[0] * X.shape[1]))))
+
+    def dist(A, B):
+        return lp_norm((A[:, None, :] - B[None, :, :]).reshape(-1, B.shape[1]), p).reshape(
+            A.shape[0], B.shape[0])
+
+    _, bi, bj = best_pair_quotient(net(X), X, dist, chunk=step)
     if bi < 0:
         return 0.0, None
     return _certify(net, domain, p, "pair", np.stack([X[bi], X[bj]]))
