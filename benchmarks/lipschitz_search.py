@@ -1,4 +1,4 @@
-"""How good is the gradient-ascent lower bound of :mod:`numerics.lipschitz`?
+"""How good is the gradient-ascent lower bound of :mod:`numerics.lipschitz.l2`?
 
 Two experiments (issue 2, "done when"):
 
@@ -11,7 +11,7 @@ Two experiments (issue 2, "done when"):
 
 (b) **Networks trained to fit random labels** (d = 24, n = 192 points uniform
     on the sphere, Rademacher labels, k in {24, 96, 384}, trained to exact
-    interpolation with :func:`numerics.fit.fit_interpolant`): on the unit ball,
+    interpolation with :func:`numerics.construct.fit.fit_interpolant`): on the unit ball,
     :func:`gradient_lower_bound` (data points as extra starts, default effort)
     against the common practice "largest gradient norm over M random points
     uniform in the ball", with M chosen so that the baseline uses the same wall
@@ -43,18 +43,18 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from numerics.construct.fit import fit_interpolant  # noqa: E402
 from numerics.data import random_dataset  # noqa: E402
 from numerics.domain import Domain  # noqa: E402
-from numerics.fit import fit_interpolant  # noqa: E402
-from numerics.lipschitz import (  # noqa: E402
+from numerics.lipschitz.l2 import (  # noqa: E402
     centered_upper_bound,
     exact_relu_lipschitz,
     gradient_lower_bound,
     path_norm_upper_bound,
     spectral_upper_bound,
 )
-from numerics.lipsdp import lipsdp_upper_bound  # noqa: E402
-from numerics.network import TwoLayerNet  # noqa: E402
+from numerics.lipschitz.lipsdp import lipsdp_upper_bound  # noqa: E402
+from numerics.models.network import TwoLayerNet  # noqa: E402
 
 DOMAINS = {"rd": Domain.rd(), "ball": Domain.ball(1.0), "sphere": Domain.sphere(1.0)}
 EFFORTS = {

@@ -1,7 +1,7 @@
 """Benchmark: the R4 energy certificate at n = 4000, p = 3.
 
 Run ``python benchmarks/poly_certificate.py``. Reports the median wall time of
-:func:`numerics.polynomial.energy_certificate` (kernel, Cholesky, condition
+:func:`numerics.construct.polynomial.energy_certificate` (kernel, Cholesky, condition
 estimate, certified weak-duality evaluation) against a baseline in the same
 run: the bare closed formula ``y^T K^{-1} y`` with the same kernel matrix and
 ``numpy.linalg.solve`` (no condition check, no certification), and the ratio.
@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
+from numerics.construct.polynomial import _kernel_matrix, energy_certificate, kernel_coefficients
 from numerics.data import random_dataset
-from numerics.polynomial import _kernel_matrix, energy_certificate, kernel_coefficients
 
 
 def _median_time(fn, repeats: int) -> tuple[float, object]:

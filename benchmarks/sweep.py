@@ -3,7 +3,7 @@
 1. Sweep throughput (runs per minute) of a small fixed grid with 1 and 2
    worker processes (fresh file each time; median of ``--repeats`` runs), and
    the speed-up ratio.
-2. Fitting time of :func:`numerics.fit.fit_interpolant` against the FLOP
+2. Fitting time of :func:`numerics.construct.fit.fit_interpolant` against the FLOP
    count of its gradient evaluations (``grad_evals * (4nkd + 9nk)``): achieved
    GFLOP/s, time per evaluation, and the ratio of that time to a baseline
    measured in the same run (the two dense products ``X @ W.T`` and ``D.T @ X``
@@ -41,9 +41,9 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from numerics.construct.fit import fit_interpolant, flops_per_evaluation  # noqa: E402
 from numerics.data import random_dataset  # noqa: E402
-from numerics.experiments import expand_grid, run_sweep  # noqa: E402
-from numerics.fit import fit_interpolant, flops_per_evaluation  # noqa: E402
+from numerics.experiments.sweep import expand_grid, run_sweep  # noqa: E402
 
 GRID = {"ns": [40], "ds": [80], "ks": [8, 32], "methods": ["C1", "C4", "fit", "fit_path"],
         "seeds": [0, 1]}

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import as_labels, as_matrix, as_positive_int, as_rng
+from numerics._validate import as_labels, as_matrix, as_positive_int, as_rng
 
 __all__ = [
     "Dataset",

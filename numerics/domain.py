@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import as_finite_float
+from numerics._validate import as_finite_float
 
 __all__ = ["Domain", "KINDS"]
 

@@ -1,7 +1,7 @@
 r"""Hypothesis strategies for robustlaw objects: datasets, networks, domains.
 
 For property-based tests of code that consumes :class:`numerics.data.Dataset`,
-:class:`numerics.network.TwoLayerNet` or :class:`numerics.domain.Domain`, ours
+:class:`numerics.models.network.TwoLayerNet` or :class:`numerics.domain.Domain`, ours
 and users'. `hypothesis <https://hypothesis.readthedocs.io>`_ is an optional
 dependency of this module alone (install the ``test`` extra).
 
@@ -55,9 +55,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without hypothes
         "numerics.strategies needs the optional dependency 'hypothesis' "
         "(pip install hypothesis, or install robustlaw with the 'test' extra)") from exc
 
-from .data import Dataset, gaussian_data, rademacher_labels, sphere_data
-from .domain import Domain
-from .network import TwoLayerNet
+from numerics.data import Dataset, gaussian_data, rademacher_labels, sphere_data
+from numerics.domain import Domain
+from numerics.models.network import TwoLayerNet
 
 __all__ = [
     "ACTIVATION_SPECS",

@@ -1,7 +1,7 @@
 r"""Bounds as objects: statement, hypotheses, sympy expression, LaTeX, regimes.
 
 A :class:`Bound` is the one object that a notebook derives, a test checks, a
-certificate (:mod:`numerics.certificates`) evaluates on an instance and a table
+certificate (:mod:`numerics.certify.certificates`) evaluates on an instance and a table
 (:mod:`theory.latex`) prints. It says
 
 .. math:: \text{quantity} \;\ge\; \text{expr}(n, d, k, \dots)
@@ -12,7 +12,7 @@ under named hypotheses, with a status: ``proved`` (here, THEORY.md §2),
 ``heuristic`` (an asymptotic prediction the numerics must confront).
 
 Hypotheses are :class:`Hypothesis` values with a *name* and a text. Names in
-:data:`CHECKABLE_HYPOTHESES` are conditions that :mod:`numerics.certificates`
+:data:`CHECKABLE_HYPOTHESES` are conditions that :mod:`numerics.certify.certificates`
 knows how to check on a (network, data) instance (theory never imports
 numerics, so the checks live there); other names (e.g. ``random_labels``)
 are recorded but cannot be verified on one instance.
@@ -149,7 +149,7 @@ C_univ = sp.Symbol("C_0", positive=True)
 
 STATUSES = ("proved", "cited", "heuristic")
 
-#: Hypothesis names that :mod:`numerics.certificates` can check on an instance,
+#: Hypothesis names that :mod:`numerics.certify.certificates` can check on an instance,
 #: with their meaning. Other names are allowed (recorded, not checkable).
 CHECKABLE_HYPOTHESES: dict[str, str] = {
     "exact_fit": r"exact interpolation $f(x_i) = y_i$ (within an explicit tolerance)",
@@ -188,7 +188,7 @@ class Hypothesis:
 
     @property
     def checkable(self) -> bool:
-        """True when :mod:`numerics.certificates` can check it on an instance."""
+        """True when :mod:`numerics.certify.certificates` can check it on an instance."""
         return self.name in CHECKABLE_HYPOTHESES and self.name not in (
             "random_labels", "generic_data")
 

@@ -25,7 +25,7 @@ Everything here is exact and, where possible, symbolic in the dimension ``d``.
   :math:`\Delta_S f = \Delta f - E^2 f - (d-2) E f` on :math:`S^{d-1}`, and
   :math:`\nabla_S f = \nabla f - x\,(x\cdot\nabla f)`.
 
-Numeric code (:mod:`numerics.polynomial`) evaluates these same expressions.
+Numeric code (:mod:`numerics.construct.polynomial`) evaluates these same expressions.
 
 Examples
 --------

@@ -1,0 +1,76 @@
+"""``robustlaw sweep``: interpolating networks over a grid of (n, d, k, method, seed).
+
+Each run is one JSON line in ``--out`` (appended as it finishes; rerunning the
+same command resumes, skipping the runs already recorded). See
+:mod:`numerics.experiments.sweep` for what a record holds.
+
+Also the ``reproduce`` step (``REPRODUCE_ORDER = 50``): a fast default sweep,
+then the figure, the LaTeX table and the fitted slopes of
+:mod:`numerics.cli.commands.figure`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+NAME = "sweep"
+HELP = "sweep interpolating constructions and trained networks over (n, d, k, method, seed)"
+REPRODUCE_ORDER = 50
+
+#: The fast default configuration of ``robustlaw reproduce`` (one panel, two seeds).
+FAST = {"ns": [40], "ds": [80], "ks": [4, 8, 16, 32, 64],
+        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"]}
+
+
+def register(parser):
+    from numerics.experiments.sweep import METHODS
+
+    parser.add_argument("--out", default="results/sweep.jsonl",
+                        help="JSON-lines file (default: results/sweep.jsonl)")
+    parser.add_argument("--n", type=int, nargs="+", default=FAST["ns"], help="sample sizes")
+    parser.add_argument("--d", type=int, nargs="+", default=FAST["ds"], help="dimensions")
+    parser.add_argument("--k", type=int, nargs="+", default=FAST["ks"],
+                        help="neuron counts (for fit, fit_path and C4)")
+    parser.add_argument("--methods", nargs="+", default=FAST["methods"], choices=METHODS,
+                        help="constructions C1..C5 and/or training (fit, fit_path)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="seeds")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    parser.add_argument("--no-resume", action="store_true",
+                        help="start the file afresh instead of skipping recorded runs")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    parser.add_argument("--light", action="store_true",
+                        help="less effort in the Lipschitz lower-bound search")
+    parser.add_argument("--no-certificates", action="store_true",
+                        help="skip numerics.certify.certificates.certify")
+
+
+def run(args) -> dict:
+    from numerics.experiments.sweep import expand_grid, run_sweep
+
+    specs = expand_grid(ns=args.n, ds=args.d, ks=args.k, methods=args.methods, seeds=args.seeds)
+    s = run_sweep(specs, args.out, workers=args.workers, resume=not args.no_resume,
+                  progress=not args.quiet, light=args.light,
+                  certificates=not args.no_certificates)
+    counts: dict[str, int] = {}
+    for r in s.records:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    text = (f"{s.total} runs ({s.skipped} already recorded, {s.ran} run, {s.errors} errors) "
+            f"in {s.seconds:.1f}s ({s.runs_per_minute:.1f} runs/min); status: {counts}; "
+            f"wrote {s.path}")
+    return {"files": [s.path], "total": s.total, "skipped": s.skipped, "ran": s.ran,
+            "errors": s.errors, "seconds": s.seconds, "runs_per_minute": s.runs_per_minute,
+            "status_counts": counts, "text": text}
+
+
+def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
+    """Fast default sweep (``FAST``, seeds ``seed, seed + 1``, 2 workers, fresh
+    file), then figure, table and slopes under ``out_dir/sweep``."""
+    from numerics.cli.commands.figure import make_outputs
+    from numerics.experiments.sweep import expand_grid, run_sweep
+
+    out = Path(out_dir) / "sweep"
+    specs = expand_grid(ns=FAST["ns"], ds=FAST["ds"], ks=FAST["ks"], methods=FAST["methods"],
+                        seeds=[seed, seed + 1])
+    s = run_sweep(specs, out / "sweep.jsonl", workers=2, resume=False, progress=False,
+                  light=True)
+    return [Path(s.path), *make_outputs(s.records, out)]

@@ -1,0 +1,629 @@
+r"""Sweeps over (n, d, k, method, seed), the size--robustness figure and the sweep table.
+
+One *run* draws data (rows uniform on :math:`S^{d-1}`, Rademacher labels,
+both from ``seed``), builds an interpolating network with a *method* --- a
+construction of THEORY.md §3 (``C1`` ... ``C5``, :mod:`numerics.construct.constructions`)
+or training (``fit``: L-BFGS on the squared loss; ``fit_path``: the same with
+path-norm regularization; :mod:`numerics.construct.fit`) --- and records, as one JSON
+object:
+
+- the run key and parameters, the network's actual k, and
+  :math:`\sqrt{n/k}`;
+- ``status``: the fit status (``exact`` / ``separated`` / ``sign`` /
+  ``failed``, see :mod:`numerics.construct.fit`; constructions are ``exact`` when their
+  measured error is <= 1e-9), or ``error`` with the exception text;
+- ``fit``: the construction's or the training's report (exactness condition,
+  errors, iterations, certified upper bounds);
+- ``lipschitz``: :func:`numerics.lipschitz.l2.lipschitz_report` on the ball
+  :math:`B_1` (``.to_dict()``);
+- ``certificates``: every certificate of :func:`numerics.certify.certificates.certify`
+  (``.to_dict()``), and ``proven_lower``: the largest certified lower bound
+  that applies to :math:`\mathrm{Lip}_{B_1}` (quantities
+  :math:`\mathrm{Lip}_{B_R}` with R = 1, :math:`\mathrm{Lip}_{B_1}`, and
+  :math:`\mathrm{Lip}_S \le \mathrm{Lip}_{B_1}`; probabilistic bounds excluded);
+- ``upper``: the best certified upper bound on :math:`\mathrm{Lip}_{B_1}`
+  (the toolkit's, or the construction's own when smaller).
+
+**Files.** Records are appended to a JSON-lines file as runs finish, each
+with one ``write`` of a complete line followed by ``fsync`` (only the parent
+process writes; :mod:`numerics.records`). An interrupted sweep leaves at most
+one incomplete last line; :func:`load_records` ignores it and :func:`run_sweep`
+truncates it and skips every key already present (``resume``). Runs that raised
+are re-run.
+
+**Parallelism.** ``workers`` processes (``spawn`` context, with
+``OPENBLAS_NUM_THREADS=OMP_NUM_THREADS=MKL_NUM_THREADS=1`` so that small
+linear algebra is not slowed by thread oversubscription). A plain-text
+progress line per finished run goes to stderr. With ``workers=1`` runs execute
+in the calling process with its BLAS settings; BLAS thread counts change
+summation order, so iterative fits computed under different settings can
+differ beyond rounding (constructions agree to rounding).
+
+**Slopes.** :func:`fit_slopes` regresses :math:`\log \mathrm{Lip}` on
+:math:`\log k` per (method, n, d) over exactly-interpolating runs (OLS, 95%
+t-interval for the slope); the law of robustness predicts slope -1/2 for the
+best possible networks.
+
+Examples
+--------
+>>> specs = expand_grid(ns=[12], ds=[16], ks=[6, 24], methods=["C1", "C4"], seeds=[0])
+>>> [s.key for s in specs]  # doctest: +NORMALIZE_WHITESPACE
+['n=12|d=16|k=12|method=C1|seed=0', 'n=12|d=16|k=6|method=C4|seed=0',
+ 'n=12|d=16|k=24|method=C4|seed=0']
+>>> rec = run_one(specs[0], light=True)
+>>> rec["status"], rec["k"], rec["lipschitz"]["lower"] <= rec["upper"]
+('exact', 12, True)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from numerics._validate import as_positive_int
+from numerics.records import append_record, load_records  # re-exported: the sweep file's I/O
+from numerics.records import repair as _repair
+
+__all__ = [
+    "BALL_QUANTITIES",
+    "C5_MAX_K",
+    "METHODS",
+    "RunSpec",
+    "SweepSummary",
+    "append_record",
+    "check_record",
+    "expand_grid",
+    "fit_slopes",
+    "load_records",
+    "plot_tradeoff",
+    "run_one",
+    "run_sweep",
+    "sweep_table",
+    "sweep_table_rows",
+]
+
+#: Methods a sweep knows. ``k`` is free for ``fit``, ``fit_path`` and ``C4``
+#: (C4 through its group size); C1 (k = n), C2 (k = 2n), C3 (about 3n/d) and C5
+#: (k = dim of the cubic space) fix it.
+METHODS = ("C1", "C2", "C3", "C4", "C5", "fit", "fit_path")
+_FREE_K = ("C4", "fit", "fit_path")
+#: Largest network C5 may build in a sweep (its k is the dimension of the cubic space).
+C5_MAX_K = 3000
+#: Certificate quantities that are lower bounds for Lip on the unit ball.
+BALL_QUANTITIES = (r"\mathrm{Lip}_{B_R}(f)", r"\mathrm{Lip}_{B_1}(f)", r"\mathrm{Lip}_S(f)")
+_PATH_LAM = 1e-3
+_MAXITER = {"fit": 3000, "fit_path": 800}  # L-BFGS iterations per stage
+_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run: data size n, dimension d, neurons k (the network's actual k),
+    method and seed."""
+
+    n: int
+    d: int
+    k: int
+    method: str
+    seed: int
+
+    @property
+    def key(self) -> str:
+        """Unique identifier of the run in a sweep file."""
+        return f"n={self.n}|d={self.d}|k={self.k}|method={self.method}|seed={self.seed}"
+
+
+def _fixed_k(method: str, n: int, d: int, seed: int) -> int:
+    if method == "C1":
+        return n
+    if method == "C2":
+        return 2 * n
+    if method == "C3":
+        from numerics.data import random_dataset
+
+        y = random_dataset(n, d, seed=seed).y
+        n_plus = int(np.sum(y > 0))
+        return 3 * (math.ceil(n_plus / d) + math.ceil((n - n_plus) / d))
+    if method == "C5":
+        from numerics.construct.polynomial import space_dimension
+
+        k = space_dimension(d, 3, homogeneous=True)
+        if k > C5_MAX_K:
+            raise ValueError(f"methods: C5 (homogeneous cubic) in d = {d} needs k = {k} > "
+                             f"{C5_MAX_K} neurons; use a smaller d")
+        return k
+    raise ValueError(f"method: {method!r} has a free k")
+
+
+def expand_grid(*, ns: Sequence[int], ds: Sequence[int], ks: Sequence[int],
+                methods: Sequence[str], seeds: Sequence[int]) -> list[RunSpec]:
+    """All runs of a grid, duplicates removed, in a deterministic order.
+
+    Methods with a fixed k (C1, C2, C3, C5) run once per (n, d, seed); for C4 a
+    requested k is mapped to the group size :math:`m = \\lceil 2n/k\\rceil`
+    (clipped to [1, d]) and the run is keyed by the actual
+    :math:`k = 2\\lceil n/m\\rceil`.
+
+    >>> [s.k for s in expand_grid(ns=[10], ds=[4], ks=[5, 6, 40], methods=["C4"], seeds=[0])]
+    [6, 20]
+    """
+    from numerics.construct.constructions import c4_group_size
+
+    for name, vals in (("ns", ns), ("ds", ds), ("ks", ks), ("seeds", seeds)):
+        if len(vals) == 0:
+            raise ValueError(f"{name}: needs at least one value")
+        for v in vals:
+            as_positive_int(v, name, minimum=0 if name == "seeds" else 1)
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"methods: unknown method {m!r}; known: {METHODS}")
+    if not methods:
+        raise ValueError("methods: needs at least one method")
+    out, seen = [], set()
+    for n in ns:
+        for d in ds:
+            for method in methods:
+                for seed in seeds:
+                    if method in _FREE_K:
+                        kk = []
+                        for k in ks:
+                            if method == "C4":
+                                m = c4_group_size(n, k, d)
+                                kk.append(2 * math.ceil(n / m))
+                            else:
+                                kk.append(int(k))
+                    else:
+                        kk = [_fixed_k(method, n, d, seed)]
+                    for k in kk:
+                        spec = RunSpec(int(n), int(d), int(k), method, int(seed))
+                        if spec.key not in seen:
+                            seen.add(spec.key)
+                            out.append(spec)
+    return out
+
+
+def _build(spec: RunSpec, X, y) -> tuple[object, dict, str, float | None]:
+    """(net, fit dict, status, construction upper on B_1)."""
+    from numerics.construct.constructions import FIT_TOL, construct
+    from numerics.construct.fit import fit_interpolant
+    from numerics.domain import Domain
+
+    if spec.method.startswith("fit"):
+        init_seed = int(np.random.SeedSequence([spec.seed, spec.k, 1]).generate_state(1)[0])
+        reg = "path" if spec.method == "fit_path" else None
+        res = fit_interpolant(X, y, spec.k, seed=init_seed, reg=reg, lam=_PATH_LAM,
+                              maxiter=_MAXITER[spec.method])
+        return res.net, res.to_dict(), res.status, None
+    kw = {}
+    if spec.method == "C4":
+        m = math.ceil(spec.n / (spec.k // 2))
+        kw = {"group_size": m, "threshold": "auto"}
+    res = construct(spec.method, X, y, **kw)
+    status = "exact" if res.fit_error <= FIT_TOL else "failed"
+    upper = res.upper_for(Domain.ball(1.0)) if res.net is not None else None
+    return res.net, res.to_dict(), status, upper
+
+
+def _proven_lower(certs: list[dict]) -> tuple[float | None, str | None]:
+    best, which = None, None
+    for c in certs:
+        if (c["direction"] == "lower" and c["value"] is not None and c["probability"] is None
+                and c["quantity"] in BALL_QUANTITIES):
+            if best is None or c["value"] > best:
+                best, which = float(c["value"]), c["key"]
+    return best, which
+
+
+def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) -> dict:
+    """Execute one run and return its record (never raises on a numerical
+    failure: the record then has ``status='error'`` and the traceback's last
+    line in ``error``).
+
+    Parameters
+    ----------
+    spec : RunSpec
+    light : bool
+        Less effort in the Lipschitz lower-bound search (64 random starts,
+        25 ascent steps instead of 256 and 60).
+    certificates : bool
+        Apply :func:`numerics.certify.certificates.certify`.
+    """
+    from numerics.data import random_dataset
+    from numerics.domain import Domain
+    from numerics.lipschitz.l2 import lipschitz_report
+
+    t0 = time.perf_counter()
+    rec = {"key": spec.key, **asdict(spec), "sqrt_n_over_k": math.sqrt(spec.n / spec.k),
+           "data": "sphere", "domain": "ball(R=1)"}
+    try:
+        D = random_dataset(spec.n, spec.d, seed=spec.seed)
+        net, fit, status, c_upper = _build(spec, D.X, D.y)
+        rec.update(fit=fit, status=status, construction_upper=c_upper)
+        if net is None:
+            rec.update(k=None, lipschitz=None, certificates=None, proven_lower=None,
+                       upper=None)
+        else:
+            rec["k"] = net.k
+            rec["sqrt_n_over_k"] = math.sqrt(spec.n / net.k)
+            effort = {"n_random": 64, "steps": 25} if light else {}
+            rep = lipschitz_report(net, Domain.ball(1.0), X=D.X, seed=spec.seed, **effort)
+            rec["lipschitz"] = rep.to_dict()
+            ups = [u for u in (rep.upper, c_upper) if u is not None and np.isfinite(u)]
+            rec["upper"] = min(ups) if ups else None
+            rec["certificates"] = None
+            rec["proven_lower"] = rec["proven_lower_key"] = None
+            if certificates:
+                try:
+                    from numerics.certify.certificates import certify
+                except ImportError:  # pragma: no cover - module absent
+                    rec["certificates_note"] = "numerics.certify.certificates not available"
+                else:
+                    certs = [c.to_dict() for c in certify(net, D.X, D.y)]
+                    rec["certificates"] = certs
+                    rec["proven_lower"], rec["proven_lower_key"] = _proven_lower(certs)
+        rec["error"] = None
+    except Exception as exc:  # recorded, not hidden; the sweep goes on
+        rec.update(status="error", error=f"{type(exc).__name__}: {exc}",
+                   traceback=traceback.format_exc(limit=3))
+    rec["seconds"] = time.perf_counter() - t0
+    return rec
+
+
+def check_record(rec: dict, *, rel: float = 1e-9, rel_exact: float = 1e-6) -> list[str]:
+    r"""Consistency of one record's certified numbers; returns the violations
+    (empty when consistent).
+
+    Every certified lower bound on :math:`\mathrm{Lip}_{B_1}` (the toolkit's
+    witnessed one, and every applicable non-probabilistic certificate) must be
+    <= every certified upper bound (the toolkit's and the construction's), with
+    relative slack ``rel`` for rounding. The enumerated exact value (d <= 3) is
+    a floating-point evaluation at a region boundary, not a certified number: it
+    must lie in the certified bracket up to ``rel_exact``.
+
+    >>> check_record({"key": "x", "lipschitz": {"lower": 2.0, "upper": 3.0, "exact": None},
+    ...               "construction_upper": 1.0, "certificates": []})
+    ['x: lower 2 (toolkit) > upper 1 (construction)']
+    """
+    lip = rec.get("lipschitz")
+    if not lip:
+        return []
+    lows = [(lip["lower"], "toolkit", rel)]
+    for c in rec.get("certificates") or []:
+        if (c["direction"] == "lower" and c["value"] is not None and c["probability"] is None
+                and c["quantity"] in BALL_QUANTITIES):
+            lows.append((c["value"], f"certificate {c['key']}", rel))
+    ups = [(lip["upper"], "toolkit")] if lip.get("upper") is not None else []
+    if rec.get("construction_upper") is not None:
+        ups.append((rec["construction_upper"], "construction"))
+    bad = []
+    pairs = [(lo, ln, up, un, r) for lo, ln, r in lows for up, un in ups]
+    if lip.get("exact") is not None:
+        ex = lip["exact"]
+        pairs += [(ex, "exact", up, un, rel_exact) for up, un in ups]
+        pairs += [(lo, ln, ex, "exact", rel_exact) for lo, ln, _ in lows]
+    for lo, lname, up, uname, r in pairs:
+        if lo > up * (1 + r):
+            bad.append(f"{rec['key']}: lower {lo:.6g} ({lname}) > upper {up:.6g} ({uname})")
+    return bad
+
+
+# ---------------------------------------------------------------------------
+# the sweep
+# ---------------------------------------------------------------------------
+@dataclass
+class SweepSummary:
+    """What :func:`run_sweep` did."""
+
+    path: str
+    total: int
+    skipped: int
+    ran: int
+    errors: int
+    seconds: float
+    records: list
+
+    @property
+    def runs_per_minute(self) -> float:
+        return 60.0 * self.ran / self.seconds if self.seconds > 0 else float("inf")
+
+
+class _Progress:
+    def __init__(self, total: int, skipped: int, enabled: bool):
+        self.total, self.done, self.enabled = total, skipped, enabled
+        self.t0 = time.perf_counter()
+        self.started = skipped
+        if enabled and skipped:
+            print(f"[sweep] resuming: {skipped}/{total} runs already done", file=sys.stderr,
+                  flush=True)
+
+    def step(self, rec: dict) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        el = time.perf_counter() - self.t0
+        rate = (self.done - self.started) / el if el > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        lip = rec.get("lipschitz") or {}
+        lo = lip.get("lower")
+        print(f"[sweep] {self.done}/{self.total} {rec['key']} {rec['status']}"
+              + (f" lip>={lo:.3g}" if lo is not None else "")
+              + f" ({rec['seconds']:.1f}s; elapsed {el:.0f}s, eta {eta:.0f}s)",
+              file=sys.stderr, flush=True)
+
+
+def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
+              resume: bool = True, progress: bool = True, light: bool = False,
+              certificates: bool = True) -> SweepSummary:
+    """Run every spec whose key is not yet in ``path``; append records as
+    they finish.
+
+    Parameters
+    ----------
+    specs : iterable of RunSpec
+    path : str or Path
+        JSON-lines file (created if missing).
+    workers : int
+        Worker processes (>= 1). With 1, runs execute in this process.
+    resume : bool
+        Skip keys already recorded (records with ``status='error'`` are re-run).
+        With False the file is started afresh.
+    progress : bool
+        One line per finished run on stderr.
+    light, certificates : passed to :func:`run_one`.
+
+    Returns
+    -------
+    SweepSummary
+        With every record of the file for the requested specs, in spec order.
+    """
+    specs = list(specs)
+    workers = as_positive_int(workers, "workers")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not resume and path.exists():
+        path.unlink()
+    _repair(path)
+    done = {}
+    if path.exists():
+        done = {r["key"]: r for r in load_records(path) if r.get("status") != "error"}
+    todo = [s for s in specs if s.key not in done]
+    skipped = len(specs) - len(todo)
+    prog = _Progress(len(specs), skipped, progress)
+    t0 = time.perf_counter()
+    errors = 0
+    if workers == 1 or len(todo) <= 1:
+        for s in todo:
+            rec = run_one(s, light=light, certificates=certificates)
+            append_record(path, rec)
+            errors += rec["status"] == "error"
+            prog.step(rec)
+    else:
+        saved = {v: os.environ.get(v) for v in _THREAD_VARS}
+        try:
+            for v in _THREAD_VARS:
+                os.environ[v] = "1"
+            ctx = multiprocessing.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futs = {pool.submit(run_one, s, light=light, certificates=certificates): s
+                        for s in todo}
+                for fut in cf.as_completed(futs):
+                    rec = fut.result()
+                    append_record(path, rec)
+                    errors += rec["status"] == "error"
+                    prog.step(rec)
+        finally:
+            for v, val in saved.items():
+                if val is None:
+                    os.environ.pop(v, None)
+                else:
+                    os.environ[v] = val
+    seconds = time.perf_counter() - t0
+    recs = {r["key"]: r for r in load_records(path)}
+    ordered = [recs[s.key] for s in specs if s.key in recs]
+    return SweepSummary(str(path), len(specs), skipped, len(todo), errors, seconds, ordered)
+
+
+# ---------------------------------------------------------------------------
+# analysis
+# ---------------------------------------------------------------------------
+def _lip_value(rec: dict, which: str) -> float | None:
+    lip = rec.get("lipschitz")
+    if not lip:
+        return None
+    if which == "lower":  # best certified lower bound: exact, else toolkit or certificate
+        if lip.get("exact") is not None:
+            v = lip["exact"]
+        else:
+            v = max(x for x in (lip.get("lower"), rec.get("proven_lower"), 0.0) if x is not None)
+    elif which == "upper":
+        v = rec.get("upper")
+    else:
+        raise ValueError(f"value: expected 'lower' or 'upper', got {which!r}")
+    return float(v) if v is not None and v > 0 else None
+
+
+def fit_slopes(records: Sequence[dict], *, value: str = "lower", level: float = 0.95) -> list[dict]:
+    r"""OLS slope of :math:`\log \mathrm{Lip}_{B_1}` against :math:`\log k`,
+    per (method, n, d), over runs with ``status == 'exact'``.
+
+    ``value``: ``'lower'`` (the best certified lower bound of the network: its
+    exact value when enumerated, else the larger of the toolkit's witnessed
+    lower bound and the best applicable certificate ``proven_lower``) or
+    ``'upper'`` (best certified upper bound). Groups
+    with fewer than two distinct k get no slope. The interval is the
+    ``level`` t-interval :math:`\hat\beta \pm t_{m-2}\,\mathrm{se}`
+    (None when only two points).
+
+    Returns
+    -------
+    list of dict
+        Keys ``method, n, d, slope, intercept, ci_low, ci_high, points, ks``.
+
+    Examples
+    --------
+    >>> recs = [{"method": "m", "n": 8, "d": 2, "k": k, "status": "exact",
+    ...          "lipschitz": {"lower": 3 * k ** -0.5, "exact": None}} for k in (1, 4, 16)]
+    >>> s = fit_slopes(recs)[0]
+    >>> round(s["slope"], 9), bool(round(s["ci_low"], 6) == round(s["ci_high"], 6))
+    (-0.5, True)
+    """
+    from scipy import stats
+
+    if not 0 < level < 1:
+        raise ValueError(f"level: must be in (0, 1), got {level}")
+    groups = defaultdict(list)
+    for r in records:
+        if r.get("status") != "exact" or not r.get("k"):
+            continue
+        v = _lip_value(r, value)
+        if v is not None:
+            groups[(r["method"], r["n"], r["d"])].append((r["k"], v))
+    out = []
+    for (method, n, d), pts in sorted(groups.items()):
+        ks = np.array([p[0] for p in pts], dtype=float)
+        vs = np.array([p[1] for p in pts])
+        if len(np.unique(ks)) < 2:
+            continue
+        x, yv = np.log(ks), np.log(vs)
+        res = stats.linregress(x, yv)
+        m = len(x)
+        if m > 2:
+            half = float(stats.t.ppf(0.5 + level / 2, m - 2) * res.stderr)
+            lo, hi = res.slope - half, res.slope + half
+        else:
+            lo = hi = None
+        out.append({"method": method, "n": n, "d": d, "slope": float(res.slope),
+                    "intercept": float(res.intercept),
+                    "ci_low": None if lo is None else float(lo),
+                    "ci_high": None if hi is None else float(hi),
+                    "points": m, "ks": sorted({int(k) for k in ks}), "value": value})
+    return out
+
+
+def sweep_table_rows(records: Sequence[dict]) -> list[dict]:
+    """One row per (n, d, method, k): runs, exact fits, medians of the
+    certified lower / upper bounds on :math:`\\mathrm{Lip}_{B_1}`, of their
+    ratio (the bracket), of the best proven lower bound, and
+    :math:`\\sqrt{n/k}`."""
+    groups = defaultdict(list)
+    for r in records:
+        groups[(r["n"], r["d"], r["method"], r.get("k") or 0)].append(r)
+
+    def med(vals):
+        vals = [v for v in vals if v is not None]
+        return float(np.median(vals)) if vals else None
+
+    rows = []
+    for (n, d, method, k), rs in sorted(groups.items(), key=lambda t: (t[0][0], t[0][1],
+                                                                       t[0][2], t[0][3])):
+        ex = [r for r in rs if r.get("status") == "exact"]
+        rows.append({"n": n, "d": d, "method": method, "k": k or None, "runs": len(rs),
+                     "exact": len(ex),
+                     "sqrt_n_over_k": math.sqrt(n / k) if k else None,
+                     "lip_lower": med([_lip_value(r, "lower") for r in ex]),
+                     "lip_upper": med([_lip_value(r, "upper") for r in ex]),
+                     "bracket": med([_bracket(r) for r in ex]),
+                     "proven_lower": med([r.get("proven_lower") for r in ex])})
+    return rows
+
+
+def _bracket(record: dict) -> float | None:
+    """Certified upper over certified lower Lipschitz bound of one run."""
+    lo, up = _lip_value(record, "lower"), _lip_value(record, "upper")
+    return up / lo if lo and up is not None else None
+
+
+def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
+    """The sweep as a booktabs table (:func:`theory.latex.render_table`)."""
+    from theory.latex import render_table
+
+    rows = sweep_table_rows(records)
+    cols = [("n", "$n$"), ("d", "$d$"), ("method", "method"), ("k", "$k$"),
+            ("runs", "runs"), ("exact", "exact fits"), ("sqrt_n_over_k", r"$\sqrt{n/k}$"),
+            ("proven_lower", "proven lower"), ("lip_lower", r"Lip$_{B_1}\ge$"),
+            ("lip_upper", r"Lip$_{B_1}\le$"), ("bracket", "upper/lower")]
+    caption = caption or (r"Interpolating networks on random data ($x_i$ uniform on "
+                          r"$S^{d-1}$, Rademacher labels): medians over exact fits of the "
+                          r"certified bracket of $\mathrm{Lip}_{B_1}$ and of the best proven "
+                          r"lower bound.")
+    return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrrr")
+
+
+_STYLE = {"C1": ("o", "C0"), "C2": ("s", "C1"), "C3": ("^", "C2"), "C4": ("D", "C3"),
+          "C5": ("P", "C4"), "fit": ("x", "C5"), "fit_path": ("+", "C6")}
+
+
+def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
+                  value: str = "lower") -> list[Path]:
+    r"""Lipschitz constant on :math:`B_1` against k, log-log, one panel per
+    (n, d): every exact run (markers), per-method medians (lines), the
+    reference :math:`\sqrt{n/k}`, the proven lower bounds of each run (grey
+    triangles; from :mod:`numerics.certify.certificates`) and the fitted slopes with
+    their 95% intervals in the legend. Writes ``out_base.png`` and
+    ``out_base.pdf``; returns both paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    from numerics.records import save_figure
+
+    panels = sorted({(r["n"], r["d"]) for r in records})
+    if not panels:
+        raise ValueError("records: nothing to plot")
+    slopes = {(s["method"], s["n"], s["d"]): s for s in fit_slopes(records, value=value)}
+    fig, axes = plt.subplots(1, len(panels), figsize=(8.6 * len(panels), 4.8), squeeze=False)
+    for ax, (n, d) in zip(axes[0], panels, strict=True):
+        rs = [r for r in records if (r["n"], r["d"]) == (n, d) and r.get("status") == "exact"
+              and r.get("k")]
+        ks_all = sorted({r["k"] for r in rs}) or [1, n]
+        for method in METHODS:
+            pts = [(r["k"], _lip_value(r, value)) for r in rs if r["method"] == method]
+            pts = [p for p in pts if p[1] is not None]
+            if not pts:
+                continue
+            mk, col = _STYLE[method]
+            label = method
+            s = slopes.get((method, n, d))
+            if s is not None:
+                ci = ("" if s["ci_low"] is None
+                      else f" [{s['ci_low']:.2f}, {s['ci_high']:.2f}]")
+                label += f": slope {s['slope']:.2f}{ci}"
+            ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
+                       alpha=0.6, s=22, label=label)
+            byk = defaultdict(list)
+            for k, v in pts:
+                byk[k].append(v)
+            kk = sorted(byk)
+            if len(kk) > 1:
+                ax.plot(kk, [float(np.median(byk[k])) for k in kk], color=col, lw=1)
+        pl = [(r["k"], r["proven_lower"]) for r in rs if r.get("proven_lower")]
+        if pl:
+            ax.scatter([p[0] for p in pl], [p[1] for p in pl], marker="v", color="0.5", s=14,
+                       label="proven lower bounds (certificates)")
+        kgrid = np.geomspace(min(ks_all), max(ks_all), 50)
+        ax.plot(kgrid, np.sqrt(n / kgrid), "k--", lw=1, label=r"$\sqrt{n/k}$")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(ks_all)
+        ax.set_xticklabels([str(k) for k in ks_all], fontsize=7)
+        ax.set_xlabel("neurons $k$")
+        ax.set_ylabel(r"$\mathrm{Lip}_{B_1}$ (certified " + value + ")")
+        ax.set_title(f"n = {n}, d = {d}")
+        ax.grid(True, which="both", alpha=0.2)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    fig.tight_layout()
+    return save_figure(fig, out_base, dpi=130)

@@ -1,0 +1,523 @@
+r"""The certified tradeoff curve: for each width k, a k-neuron ReLU interpolant of random
+data with a small *certified* Lipschitz constant, bracketed by *proven* lower bounds.
+
+For data :math:`x_i` uniform on :math:`S^{d-1}` with Rademacher labels
+(:func:`numerics.data.random_dataset`), and a grid of widths k, one *panel* records:
+
+- **U(k)**: the certified upper bound :math:`\mathrm{Lip}_{B_1}(f_k) \le U(k)` of the
+  best interpolant :math:`f_k` found by
+  :func:`numerics.construct.min_lipschitz.min_lipschitz_interpolant`
+  (warm-started from the optimum at the previous k, padded with inactive neurons, so U is
+  non-increasing in k up to the tolerance of the multiplier optimization). Every point is
+  an exact interpolant (:math:`\max_i|f_k(x_i) - y_i| \le 10^{-9}`) whose weights and
+  certificate (LipSDP multipliers) are saved beside the JSON-lines file and re-verified by
+  :func:`verify_curve` in a separate call. Since
+  :math:`f_k` interpolates, :math:`U(k) \ge \min\{\mathrm{Lip}_{B_1}(f): f\in F_k,
+  f(x_i) = y_i\}`.
+- **L(k)**: the best proven lower bound on that minimum, i.e. valid for *every* k-neuron
+  interpolant (:func:`data_lower_bounds`): the projection bound R1 (THEORY.md §2) with
+  :math:`r = \min(k, d)` (its value decreases in r), and the pair bound
+  :math:`2/\min_{i\in I_+, j\in I_-}\|x_i - x_j\|` (R1.pair with P = I). So
+  :math:`L(k) \le \min_f \mathrm{Lip}_{B_1}(f) \le U(k)`: the minimum is bracketed.
+- **L_net(k)**: the best certified lower bound on :math:`\mathrm{Lip}_{B_1}(f_k)` of the
+  network found (witnessed gradient/pair search of :func:`numerics.lipschitz.l2.lipschitz_report`,
+  and the certificates of :func:`numerics.certify.certificates.certify`): how tight U is *for that
+  network*.
+- the spectral law R2 (and its sharpened form) evaluated at (n, k, ȳ): a lower bound, with
+  probability :math:`\ge 1 - 3\delta` over the labels, on the *spectral proxy*
+  :math:`\|a\|_2\|W\|_{op}` of every ReLU interpolant, not on Lip; recorded beside the
+  network's own :math:`\|a\|_2\|W\|_{op}`.
+- cited laws (Bubeck--Sellke, Shmalo, the BLN conjecture): evaluated only where their
+  hypotheses hold; at these sizes they do not (the reason is recorded,
+  :func:`cited_applicability`).
+- :math:`\sqrt{n/k}` and the explicit constructions C1 (k = n), C2 (k = 2n), C4 (several
+  group sizes) with their certified bounds (the smaller of the construction's own and the
+  toolkit's :func:`numerics.construct.min_lipschitz.certify_point`).
+
+Records are appended to a JSON-lines file (:func:`numerics.records.append_record`,
+one write + fsync per record) and a rerun skips the keys already present (resume).
+:func:`tradeoff_slope` fits the slope of :math:`\log U` against :math:`\log k`
+(:func:`numerics.experiments.sweep.fit_slopes`, OLS with a 95% t-interval); the law of
+robustness predicts -1/2 for the true minimum where :math:`\sqrt{n/k}` exceeds O(1).
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "t.jsonl"
+>>> recs = run_tradeoff(10, 6, [4, 10], p, seed=0, outer=3, inner=100, light=True,
+...                     constructions=False)
+>>> [r["status"] for r in recs], all(c.ok for c in verify_curve(p).values())
+(['exact', 'exact'], True)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from numerics._validate import as_positive_int
+from numerics.domain import Domain
+from numerics.models.network import TwoLayerNet
+
+__all__ = [
+    "CURVE_METHOD",
+    "cited_applicability",
+    "data_lower_bounds",
+    "default_ks",
+    "load_point",
+    "plot_curve",
+    "run_tradeoff",
+    "tradeoff_slope",
+    "tradeoff_table",
+    "tradeoff_table_rows",
+    "verify_curve",
+]
+
+#: ``method`` of the U(k) records (the key of their slope in :func:`tradeoff_slope`).
+CURVE_METHOD = "minlip"
+_BALL = Domain.ball(1.0)
+_SAFE = 1e-9  # relative deflation of lower bounds computed from formulas
+
+
+def default_ks(n: int, d: int, *, per_octave: int = 2) -> list[int]:
+    r"""A geometric grid of widths from the parameter-count minimum
+    :math:`\lceil n/(d+2)\rceil` (at least 2) to 2n, ``per_octave`` points per doubling.
+
+    >>> default_ks(256, 32)
+    [8, 11, 16, 23, 32, 45, 64, 91, 128, 181, 256, 362, 512]
+    """
+    n = as_positive_int(n, "n")
+    d = as_positive_int(d, "d")
+    per_octave = as_positive_int(per_octave, "per_octave")
+    k0 = max(2, math.ceil(n / (d + 2)))
+    m = int(math.floor(per_octave * math.log2(2 * n / k0) + 1e-9))
+    ks = sorted({int(round(k0 * 2 ** (j / per_octave))) for j in range(m + 1)} | {2 * n})
+    return ks
+
+
+# ---------------------------------------------------------------------------
+# lower bounds
+# ---------------------------------------------------------------------------
+def cited_applicability(n: int, d: int, k: int, *, delta: float = 0.05) -> list[dict]:
+    r"""Whether the cited laws of :mod:`theory.bounds` can be evaluated as numbers on
+    this instance, and why not.
+
+    - **BS** (Bubeck--Sellke): needs :math:`8^4\log(8/\delta) \le n\epsilon^2` with
+      :math:`\epsilon \le \sigma^2 = 1` for Rademacher labels (one mixture component),
+      i.e. :math:`n \ge 4096\log(8/\delta)`, and polynomially bounded weights.
+    - **Shmalo**: constants :math:`c_0, C_0` unspecified: not evaluable.
+    - **BLN**: a conjecture with an unspecified constant; drawn as :math:`\sqrt{n/k}`
+      (:math:`c_0 = 1`) for reference only.
+
+    >>> [r["applies"] for r in cited_applicability(256, 32, 16)]
+    [False, False, False]
+    """
+    from theory.bounds import get_bound
+
+    n_min = 8**4 * math.log(8 / delta)
+    out = []
+    bs = get_bound("BS")
+    out.append({"key": bs.key, "status": bs.status, "applies": n >= n_min, "value": None,
+                "reason": (f"needs n >= 8^4 log(8/delta) / eps^2 >= {n_min:.0f} "
+                           f"(eps <= 1), n = {n}") if n < n_min else
+                "sample-size condition holds; needs a weight-diameter bound W (not evaluated)"})
+    sh = get_bound("Shmalo")
+    out.append({"key": sh.key, "status": sh.status, "applies": False, "value": None,
+                "reason": "constants c_0, C_0 unspecified in the source: not evaluable"})
+    bl = get_bound("BLN")
+    out.append({"key": bl.key, "status": bl.status, "applies": False, "value": None,
+                "reason": "conjecture (constant unspecified); sqrt(n/k) drawn for reference"})
+    return out
+
+
+def data_lower_bounds(X, y, k: int, *, delta: float = 0.05) -> dict:
+    r"""Proven lower bounds on :math:`\mathrm{Lip}_{B_R}(f)`, R = max(1, max ||x_i||),
+    valid for **every** k-neuron interpolant f of (X, y) (any activation, any biases),
+    from the data alone.
+
+    - ``R1``: the aggregate projection bound with :math:`r = \min(k, d) \ge
+      \mathrm{rank}\,W` (the bound decreases in r), :math:`\|X\|_{op}` rounded up;
+    - ``pair``: R1.pair with P = I and :math:`\Delta = 2`:
+      :math:`2/\min_{i\in I_+, j\in I_-}\|x_i - x_j\|` (the segment lies in the ball);
+    - ``L = max(R1, pair)`` and ``L_key``.
+
+    Also recorded (not part of L): ``R2`` and ``R2_sharp``, the spectral law's lower
+    bounds on :math:`\|a\|_2\|W\|_{op}` of ReLU interpolants (probability
+    :math:`\ge 1-3\delta`, resp. :math:`1-\delta`, over the labels), and the cited laws
+    (:func:`cited_applicability`).
+
+    Examples
+    --------
+    >>> X = np.array([[1.0, 0.0], [0.0, 1.0]]); y = np.array([1.0, -1.0])
+    >>> lb = data_lower_bounds(X, y, 1)
+    >>> round(lb["pair"], 6), lb["L_key"]        # 2 / sqrt(2)
+    (1.414214, 'R1.pair')
+    """
+    from numerics.data import validate_dataset
+    from theory.bounds import get_bound
+
+    X, y = validate_dataset(X, y)
+    n, d = X.shape
+    k = as_positive_int(k, "k")
+    pos, neg = X[y > 0], X[y < 0]
+    if pos.shape[0] == 0 or neg.shape[0] == 0:
+        raise ValueError("y: both labels must occur")
+    npl, nmi = int(pos.shape[0]), int(neg.shape[0])
+    xop = float(np.linalg.norm(X, 2)) * (1 + 1e-12)
+    r1 = get_bound("R1").evaluate(n_plus=npl, n_minus=nmi, X_op=xop, r=min(k, d)) * (1 - _SAFE)
+    D2 = (np.sum(pos**2, 1)[:, None] + np.sum(neg**2, 1)[None, :] - 2 * pos @ neg.T)
+    dmin = math.sqrt(max(float(D2.min()), 0.0)) * (1 + 1e-12) + 1e-15
+    pair = get_bound("R1.pair").evaluate(Delta=2.0, P_dist=dmin) * (1 - _SAFE)
+    ybar = float(y.mean())
+    r2 = get_bound("R2").evaluate(ybar=ybar, n=n, k=k, delta=delta)
+    r2s = get_bound("R2.sharp").evaluate(ybar=ybar, n=n, k=k, delta=delta)
+    L, key = (r1, "R1") if r1 >= pair else (pair, "R1.pair")
+    return {"L": L, "L_key": key, "R1": r1, "pair": pair, "min_dist": dmin, "X_op": xop,
+            "radius": max(1.0, float(np.max(np.linalg.norm(X, axis=1)))),
+            "R2": r2, "R2_sharp": r2s, "delta": delta,
+            "cited": cited_applicability(n, d, k, delta=delta)}
+
+
+def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool) -> tuple[float, str]:
+    """Best certified lower bound on Lip_B1 of this network (witnessed search and
+    applicable non-probabilistic certificates)."""
+    from numerics.certify.certificates import certify
+    from numerics.experiments.sweep import BALL_QUANTITIES
+    from numerics.lipschitz.l2 import lipschitz_report
+
+    effort = {"n_random": 64, "steps": 25} if light else {}
+    rep = lipschitz_report(net, _BALL, X=X, seed=seed, exact=False, **effort)
+    best, which = float(rep.lower), f"toolkit ({rep.lower_method})"
+    for c in certify(net, X, y):
+        if (c.bound.direction == "lower" and c.value is not None and c.probability is None
+                and c.bound.quantity in BALL_QUANTITIES and c.value > best):
+            best, which = float(c.value), c.bound.key
+    return best, which
+
+
+# ---------------------------------------------------------------------------
+# the curve
+# ---------------------------------------------------------------------------
+def _key(n, d, k, method, seed) -> str:
+    return f"n={n}|d={d}|k={k}|method={method}|seed={seed}"
+
+
+def _nets_dir(path: Path) -> Path:
+    return path.with_name(path.stem + "_nets")
+
+
+def _save_point(path: Path, key: str, net: TwoLayerNet, cert) -> str:
+    folder = _nets_dir(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = key.replace("|", "_").replace("=", "") + ".npz"
+    tmp = folder / ("tmp_" + name)
+    t = np.zeros(0) if cert.t is None else np.asarray(cert.t, dtype=float)
+    with open(tmp, "wb") as fh:
+        np.savez(fh, a=net.a, W=net.W, b=net.b, t=t, value=np.array(cert.value),
+                 method=np.array(cert.method), activation=np.array(net.spec))
+    tmp.replace(folder / name)
+    return name
+
+
+def load_point(path: str | Path, record: dict):
+    """The network and :class:`numerics.construct.min_lipschitz.LipCertificate` of one U(k)
+    record of the curve file ``path`` (read from the saved ``.npz``)."""
+    from numerics.construct.min_lipschitz import LipCertificate
+
+    path = Path(path)
+    f = _nets_dir(path) / record["net_file"]
+    with np.load(f, allow_pickle=False) as z:
+        net = TwoLayerNet(z["a"], z["W"], z["b"], str(z["activation"]))
+        t = z["t"]
+        cert = LipCertificate(str(z["method"]), float(z["value"]), _BALL,
+                              t if t.size else None)
+    return net, cert
+
+
+def _construction_records(D, seed: int, done: set, ks: Sequence[int]) -> list[dict]:
+    from numerics.construct.constructions import (
+        c1_one_neuron_per_point,
+        c2_cap_ramps,
+        c4_grouped_min_norm,
+    )
+    from numerics.construct.min_lipschitz import certify_point
+
+    n, d = D.X.shape
+    out = []
+    todo = [("C1", None, c1_one_neuron_per_point, {}), ("C2", None, c2_cap_ramps, {})]
+    sizes = sorted({min(d, max(1, math.ceil(2 * n / k))) for k in ks})
+    todo += [("C4", m, c4_grouped_min_norm, {"group_size": m, "threshold": "auto"})
+             for m in sizes]
+    for name, m, fn, kw in todo:
+        t0 = time.perf_counter()
+        k = {"C1": n, "C2": 2 * n}.get(name) or 2 * math.ceil(n / m)
+        key = _key(n, d, k, name, seed)
+        if key in done:
+            continue
+        rec = {"key": key, "kind": "construction", "n": n, "d": d, "k": k, "method": name,
+               "seed": seed, "sqrt_n_over_k": math.sqrt(n / k)}
+        res = fn(D.X, D.y, **kw)
+        ok = res.net is not None and res.fit_error <= 1e-9
+        rec["status"] = "exact" if ok else "failed"
+        rec["fit_error"] = res.fit_error
+        rec["reason"] = res.reason
+        up = None
+        if ok:
+            own = res.upper_for(_BALL)
+            tk = certify_point(res.net, _BALL)
+            up = min(v for v in (own, tk.value) if v is not None)
+            rec["construction_upper"] = own
+            rec["toolkit_upper"] = tk.value
+        rec["upper"] = up
+        rec["lipschitz"] = {"lower": None, "upper": up, "exact": None} if ok else None
+        rec["seconds"] = time.perf_counter() - t0
+        out.append(rec)
+    return out
+
+
+def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int = 0,
+                 starts=("fit", "C1", "C4"), fit_seeds=(0,), outer: int = 8,
+                 inner: int = 1000, refine: int = 0, light: bool = False,
+                 constructions: bool = True,
+                 progress: bool = False, resume: bool = True) -> list[dict]:
+    r"""Compute (or resume) one panel of the curve and return its records.
+
+    Parameters
+    ----------
+    n, d : int
+        Data: n points uniform on :math:`S^{d-1}`, Rademacher labels, from ``seed``.
+    ks : sequence of int
+        Widths (processed in increasing order; each is warm-started from the best
+        network of the previous width).
+    path : str or Path
+        JSON-lines file; networks go to ``<stem>_nets/`` beside it.
+    starts, fit_seeds, outer, inner, refine :
+        Passed to :func:`numerics.construct.min_lipschitz.min_lipschitz_interpolant`.
+    light : bool
+        Less effort in the lower-bound search on the networks.
+    constructions : bool
+        Also record C1, C2, C4.
+    progress : bool
+        One line per width on stderr.
+    resume : bool
+        Skip keys already in ``path`` (False: start afresh).
+
+    Returns
+    -------
+    list of dict
+        Every record of this panel in ``path``.
+    """
+    import sys
+
+    from numerics.construct.min_lipschitz import min_lipschitz_interpolant
+    from numerics.data import random_dataset
+    from numerics.records import append_record, load_records, repair
+
+    n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
+    ks = sorted({as_positive_int(k, "ks") for k in ks})
+    if not ks:
+        raise ValueError("ks: needs at least one width")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not resume and path.exists():
+        path.unlink()
+    repair(path)
+    old = {r["key"]: r for r in load_records(path)} if path.exists() else {}
+    done = {key for key, r in old.items() if r.get("status") != "error"}
+    D = random_dataset(n, d, seed=seed)
+    prev = None
+    for k in ks:
+        key = _key(n, d, k, CURVE_METHOD, seed)
+        if key in done:
+            r = old[key]
+            if r.get("status") == "exact":
+                prev = (f"k={k}", load_point(path, r)[0])
+            continue
+        t0 = time.perf_counter()
+        lb = data_lower_bounds(D.X, D.y, k)
+        rec = {"key": key, "kind": "curve", "n": n, "d": d, "k": k, "method": CURVE_METHOD,
+               "seed": seed, "sqrt_n_over_k": math.sqrt(n / k), "domain": _BALL.label,
+               "L": lb["L"], "L_key": lb["L_key"], "R1": lb["R1"], "pair": lb["pair"],
+               "R2": lb["R2"], "R2_sharp": lb["R2_sharp"], "cited": lb["cited"]}
+        try:
+            res = min_lipschitz_interpolant(
+                D.X, D.y, k, starts=starts, seeds=fit_seeds, outer=outer, inner=inner,
+                refine=refine, extra_starts=[prev] if prev is not None else ())
+            rec["candidates"] = res.candidates
+            if res.net is None:
+                rec.update(status="failed", upper=None, lipschitz=None)
+            else:
+                U = res.certificate.value
+                Ln, Ln_key = _net_lower(res.net, D.X, D.y, seed, light)
+                rec.update(status="exact", upper=U, U=U, cert_method=res.certificate.method,
+                           cert_others=res.certificate.others, start=res.start,
+                           max_error=res.max_error, L_net=Ln, L_net_key=Ln_key,
+                           gap=U / lb["L"], gap_net=U / Ln if Ln > 0 else None,
+                           spectral_proxy=float(np.linalg.norm(res.net.a)
+                                                * np.linalg.norm(res.net.W, 2)),
+                           lipschitz={"lower": Ln, "upper": U, "exact": None},
+                           net_file=_save_point(path, key, res.net, res.certificate))
+                prev = (f"k={k}", res.net)
+            rec["error"] = None
+        except Exception as exc:  # recorded, the curve goes on
+            rec.update(status="error", error=f"{type(exc).__name__}: {exc}", upper=None)
+        rec["seconds"] = time.perf_counter() - t0
+        append_record(path, rec)
+        if progress:
+            print(f"[tradeoff] n={n} d={d} k={k}: {rec['status']} U={rec.get('upper')} "
+                  f"L={rec['L']:.4g} ({rec['seconds']:.1f}s)", file=sys.stderr, flush=True)
+    if constructions:
+        for rec in _construction_records(D, seed, done, ks):
+            append_record(path, rec)
+    return [r for r in load_records(path) if (r["n"], r["d"], r["seed"]) == (n, d, seed)]
+
+
+def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
+    r"""Re-verify every U(k) point of a curve file in a fresh call: regenerate the data
+    from (n, d, seed), load each saved network and certificate, and run
+    :func:`numerics.construct.min_lipschitz.verify_point` (exact fit to 1e-9, certificate
+    re-checked from the weights; a record whose value differs from the saved one is
+    checked at the record's value). Returns ``{key: PointCheck}``.
+    """
+    from dataclasses import replace
+
+    from numerics.construct.min_lipschitz import verify_point
+    from numerics.data import random_dataset
+    from numerics.records import load_records
+
+    path = Path(path)
+    out = {}
+    data = {}
+    for r in load_records(path):
+        if r.get("kind") != "curve" or r.get("status") != "exact":
+            continue
+        sig = (r["n"], r["d"], r["seed"])
+        if sig not in data:
+            data[sig] = random_dataset(r["n"], r["d"], seed=r["seed"])
+        D = data[sig]
+        net, cert = load_point(path, r)
+        cert = replace(cert, value=float(r["upper"]))
+        out[r["key"]] = verify_point(net, D.X, D.y, cert, recompute=recompute)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# analysis
+# ---------------------------------------------------------------------------
+def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
+    r"""Slope of :math:`\log U(k)` against :math:`\log k` per (n, d) with its
+    ``level`` t-interval (:func:`numerics.experiments.sweep.fit_slopes` on the U(k) records).
+
+    >>> recs = [{"method": "minlip", "kind": "curve", "n": 9, "d": 3, "k": k,
+    ...          "status": "exact", "upper": 2 * k ** -0.5,
+    ...          "lipschitz": {"lower": 1.0}} for k in (1, 4, 16)]
+    >>> round(tradeoff_slope(recs)[0]["slope"], 9)
+    -0.5
+    """
+    from numerics.experiments.sweep import fit_slopes
+
+    curve = [r for r in records if r.get("kind") == "curve"]
+    return fit_slopes(curve, value="upper", level=level)
+
+
+def tradeoff_table_rows(records: Sequence[dict]) -> list[dict]:
+    """One row per (n, d, k) of the curve: :math:`\\sqrt{n/k}`, U, its certificate, L
+    (proven, all interpolants) and its source, U/L, the network's own certified lower
+    bound and U/L_net, the spectral proxy and R2."""
+    rows = []
+    for r in sorted((r for r in records if r.get("kind") == "curve"),
+                    key=lambda r: (r["n"], r["d"], r["k"])):
+        rows.append({"n": r["n"], "d": r["d"], "k": r["k"], "sqrt": r["sqrt_n_over_k"],
+                     "U": r.get("upper"), "cert": r.get("cert_method") or r["status"],
+                     "L": r["L"], "L_key": r["L_key"], "gap": r.get("gap"),
+                     "L_net": r.get("L_net"), "gap_net": r.get("gap_net"),
+                     "proxy": r.get("spectral_proxy"), "R2": r.get("R2")})
+    return rows
+
+
+def tradeoff_table(records: Sequence[dict], *, caption: str | None = None) -> str:
+    """The curve as a booktabs table (:func:`theory.latex.render_table`)."""
+    from theory.latex import render_table
+
+    cols = [("n", "$n$"), ("d", "$d$"), ("k", "$k$"), ("sqrt", r"$\sqrt{n/k}$"),
+            ("U", "$U(k)$"), ("cert", "certificate"), ("L", "$L(k)$"), ("L_key", "from"),
+            ("gap", "$U/L$"), ("L_net", r"$L_{\mathrm{net}}$"),
+            ("gap_net", r"$U/L_{\mathrm{net}}$"),
+            ("proxy", r"$\|a\|\|W\|_{op}$"), ("R2", "R2")]
+    caption = caption or (
+        r"Certified tradeoff curve on $B_1$ (data uniform on $S^{d-1}$, Rademacher labels). "
+        r"$U(k)$: certified upper bound of an exact $k$-neuron interpolant found by "
+        r"minimum-Lipschitz interpolation; $L(k)$: proven lower bound for every $k$-neuron "
+        r"interpolant (R1 with $r=\min(k,d)$, or the pair bound); $L_{\mathrm{net}}$: "
+        r"certified lower bound of the network found. R2 bounds the spectral proxy "
+        r"$\|a\|\|W\|_{op}$ of every interpolant with probability $\ge 0.85$, not Lip.")
+    return render_table(tradeoff_table_rows(records), cols, caption=caption,
+                        label="tab:certified-tradeoff", align="rrrrrlrlrrrrr", size="small")
+
+
+def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
+    r"""Log-log figure, one panel per (n, d): U(k) (certified upper, exact interpolants),
+    L(k) (proven lower, all interpolants), the networks' own certified lower bounds,
+    :math:`\sqrt{n/k}`, the constructions, and the fitted slope of U with its 95%
+    interval. Writes ``out_base.png`` and ``.pdf``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
+
+    out_base = Path(out_base)
+    out_base.parent.mkdir(parents=True, exist_ok=True)
+    panels = sorted({(r["n"], r["d"]) for r in records})
+    if not panels:
+        raise ValueError("records: nothing to plot")
+    slopes = {(s["n"], s["d"]): s for s in tradeoff_slope(records)}
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 4.6), squeeze=False)
+    style = {"C1": ("o", "C1"), "C2": ("s", "C2"), "C4": ("D", "C3")}
+    for ax, (n, d) in zip(axes[0], panels, strict=True):
+        cur = sorted((r for r in records
+                      if r.get("kind") == "curve" and (r["n"], r["d"]) == (n, d)),
+                     key=lambda r: r["k"])
+        ex = [r for r in cur if r.get("status") == "exact"]
+        lab = "U(k): certified upper, exact interpolant"
+        s = slopes.get((n, d))
+        if s is not None:
+            lab += f"; slope {s['slope']:.2f}"
+            if s["ci_low"] is not None:
+                lab += f" [{s['ci_low']:.2f}, {s['ci_high']:.2f}]"
+        if ex:
+            ax.plot([r["k"] for r in ex], [r["upper"] for r in ex], "o-", color="C0", label=lab)
+            ax.plot([r["k"] for r in ex], [r["L_net"] for r in ex], "v", color="C0", alpha=0.5,
+                    label="certified lower bound of that network")
+        if cur:
+            ax.plot([r["k"] for r in cur], [r["L"] for r in cur], "-", color="k", lw=2,
+                    label="L(k): proven lower bound, every k-neuron interpolant")
+        for name, (mk, col) in style.items():
+            pts = [(r["k"], r["upper"]) for r in records if r.get("kind") == "construction"
+                   and (r["n"], r["d"]) == (n, d) and r["method"] == name
+                   and r.get("status") == "exact"]
+            if pts:
+                ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
+                           label=f"{name} (certified upper)")
+        ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)]
+        kg = np.geomspace(min(ks), max(ks), 50)
+        ax.plot(kg, np.sqrt(n / kg), "k--", lw=1, label=r"$\sqrt{n/k}$")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        kt = sorted(set(ks))
+        ax.set_xticks(kt)
+        ax.set_xticklabels([str(k) for k in kt], fontsize=7)
+        ax.set_xlabel("neurons $k$")
+        ax.set_ylabel(r"$\mathrm{Lip}_{B_1}$")
+        ax.set_title(f"n = {n}, d = {d}")
+        ax.grid(True, which="both", alpha=0.2)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    from numerics.records import save_figure
+
+    return save_figure(fig, out_base, dpi=130)

@@ -1,0 +1,716 @@
+r"""Experiments S1 and S5 (THEORY.md §5): Lipschitz constants across width.
+
+**S1, random ReLU networks at initialization** [cited: Geuchen, Telaar,
+Stöger, Voigtlaender 2025; Dirksen et al. 2025]. With the He-type
+normalization of :mod:`numerics.models.init` (hidden :math:`N(0, 2/N_\ell)`, output
+:math:`N(0,1)`, symmetric biases), shallow networks have
+:math:`\mathrm{Lip}_2 \asymp \sqrt d` and :math:`\mathrm{Lip}_\infty \asymp d`
+with high probability once the width is large enough; deep networks have upper
+and lower bounds within a factor of order :math:`\log(\text{width})\times
+\text{depth}`. We measure, for each network, a **certified lower bound**
+(:func:`numerics.lipschitz.lp.lp_lower_bound`, with witness) and the best
+**certified upper bound** (two-layer: path-norm / operator-norm / box /
+:math:`\ell_2`-conversion forms; deep: product of operator norms), on
+:math:`\mathbb R^d`, and report :math:`L_2/\sqrt d` and :math:`L_\infty/d` for
+both. The cited theorem is about the true constant, which lies between them;
+the per-instance certified upper bounds are generic (they do not use the
+randomness) and grow with the width, so only the lower side of the band is
+confirmed per instance.
+
+**S5, Lipschitz bounds and double descent** [cited: Gamba, Azizpour,
+Björkman 2023]. Two-layer ReLU networks of width m trained (full batch,
+L-BFGS on the squared loss, seeded He-type initialization) on a two-class
+Gaussian mixture :math:`x \sim N(y\mu, I_d)` with 20% of the training labels
+flipped; fixed test set with clean labels. Recorded per width: train/test
+error, the upper bound :math:`\|a\|_2\|W\|_{op}`
+(:func:`numerics.lipschitz.l2.spectral_upper_bound` on :math:`\mathbb R^d`) and
+the lower bound :math:`\max_{i}\|\nabla f(x_i)\|_2` over training points
+strictly inside linear regions (certified); the summary gives the Pearson and
+Spearman correlations of the log-bounds with the test error across m.
+
+Long runs keep JSON lines (rewritten atomically, :class:`numerics.records.RecordStore`)
+and resume: records whose ``key`` is already in the file are not recomputed.
+
+Examples
+--------
+>>> cfg = S1Config(dims=(2,), widths=(4,), seeds=(0,), deep_d=2, deep_widths=(4,),
+...                deep_depths=(2,), effort=EFFORT_FAST)
+>>> recs = run_s1(cfg)
+>>> sorted({r["kind"] for r in recs})
+['deep', 'shallow']
+>>> all(r["lower"] <= r["upper"] for r in recs)
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from numerics._validate import as_finite_float, as_positive_int, as_rng
+from numerics.domain import Domain
+from numerics.lipschitz.lp import (
+    INF,
+    box_upper_bound_lp,
+    conversion_upper_bound_lp,
+    dual_exponent,
+    exact_lp_lipschitz,
+    lp_lower_bound,
+    lp_norm,
+    operator_upper_bound_lp,
+    path_norm_upper_bound_lp,
+)
+from numerics.models.deep import product_norm_upper_bound
+from numerics.models.init import he_deep, he_layers, he_two_layer
+from numerics.models.network import TwoLayerNet
+from numerics.records import RecordStore, save_figure
+
+__all__ = [
+    "EFFORT_FAST",
+    "EFFORT_FULL",
+    "S1Config",
+    "S5Config",
+    "gaussian_mixture",
+    "plot_s1",
+    "plot_s5",
+    "run_s1",
+    "run_s5",
+    "s1_summary",
+    "s1_table",
+    "s5_summary",
+    "s5_table",
+    "train_two_layer",
+]
+
+#: Search effort of the lower bounds (arguments of ``lp_lower_bound``).
+EFFORT_FAST = {"n_samples": 24, "n_starts": 4, "steps": 6, "polish_rounds": 2}
+EFFORT_FULL = {"n_samples": 256, "n_starts": 16, "steps": 40, "polish_rounds": 10}
+
+
+def _rng(*keys: int) -> np.random.Generator:
+    """A generator seeded by a tuple of non-negative ints (independent streams)."""
+    return np.random.default_rng([int(k) for k in keys])
+
+
+def _tag(obj) -> str:
+    """Short hash of a JSON-able configuration (part of every record key, so a
+    resumed run never reuses records computed with other settings)."""
+    blob = json.dumps(obj, sort_keys=True, default=str).encode()
+    return hashlib.sha1(blob).hexdigest()[:8]
+
+
+def _num(v: float) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+def _p_key(p: float) -> str:
+    return "inf" if p == INF else str(int(p))
+
+
+# ---------------------------------------------------------------------------
+# S1
+# ---------------------------------------------------------------------------
+def _default_widths(d: int) -> tuple[int, ...]:
+    grid = [d, 4 * d, 100, 1000, 10_000]
+    return tuple(sorted({w for w in grid if d <= w <= 10_000}))
+
+
+@dataclass(frozen=True)
+class S1Config:
+    r"""Grid of experiment S1.
+
+    For each d the widths are d itself and the entries of ``widths`` that are
+    >= d; ``widths=None`` uses ``{d, 4d, 100, 1000, 10000}`` restricted to
+    ``[d, 10^4]``. ``ps`` are the input norms for shallow networks,
+    ``deep_ps`` for deep ones. ``effort`` is passed to
+    :func:`numerics.lipschitz.lp.lp_lower_bound`. Shallow networks with
+    :math:`d \le 3` and width at most ``exact_max_width`` also get the exact
+    constant (region enumeration; about 7 s at d = 2, N = 300).
+    """
+
+    dims: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128, 256)
+    widths: tuple[int, ...] | None = None
+    seeds: tuple[int, ...] = (0, 1, 2)
+    ps: tuple[float, ...] = (2.0, INF)
+    deep_d: int = 8
+    deep_widths: tuple[int, ...] = (32, 128, 512, 2048)
+    deep_depths: tuple[int, ...] = (1, 2, 3, 4, 6)
+    deep_ps: tuple[float, ...] = (2.0, INF)
+    effort: dict = field(default_factory=lambda: dict(EFFORT_FULL))
+    exact_max_width: int = 300
+
+    @classmethod
+    def fast(cls) -> S1Config:
+        """The configuration of ``robustlaw reproduce``: d in {2, 8, 32, 128},
+        widths {d, 1000, 10000}, one seed, p in {2, inf}; deep d = 8,
+        widths {32, 256, 2048}, depths {1, 2, 4}, p = 2; light search."""
+        return cls(dims=(2, 8, 32, 128), widths=(1000, 10_000), seeds=(0,),
+                   deep_widths=(32, 256, 2048),
+                   deep_depths=(1, 2, 4), deep_ps=(2.0,), effort=dict(EFFORT_FAST))
+
+    def widths_for(self, d: int) -> tuple[int, ...]:
+        """The widths used for input dimension d: always d itself, plus the
+        configured widths >= d (default grid when ``widths`` is None)."""
+        if self.widths is None:
+            return _default_widths(d)
+        return tuple(sorted({d} | {int(w) for w in self.widths if w >= d}))
+
+
+def _shallow_uppers(net: TwoLayerNet, p: float) -> dict:
+    dom = Domain.rd()
+    ups = {"path_norm": path_norm_upper_bound_lp(net, dom, p),
+           "operator_norm": operator_upper_bound_lp(net, dom, p),
+           "l2_conversion": conversion_upper_bound_lp(net, dom, p)}
+    box = box_upper_bound_lp(net, dom, p) if p != 2.0 else None
+    if box is not None:
+        ups["box"] = box
+    return ups
+
+
+def s1_shallow_record(d: int, width: int, seed: int, p, effort: dict,
+                      exact_max_width: int = 300) -> dict:
+    r"""One shallow He-type network: certified lower/upper bounds on
+    :math:`\mathrm{Lip}_{p,\mathbb R^d}` and the normalizations
+    :math:`\sqrt d` (p = 2) or :math:`d` (p = inf); ``typical`` is the mean of
+    :math:`\|\nabla f(x)\|_q` at the random search points (an estimate, not a
+    bound); ``exact`` is the enumerated constant when :math:`d \le 3` and
+    ``width <= exact_max_width`` (else None).
+
+    Examples
+    --------
+    >>> r = s1_shallow_record(2, 8, 0, 2, EFFORT_FAST)
+    >>> r["lower"] <= r["upper"], r["norm"] == round(2 ** 0.5, 12)
+    (True, True)
+    """
+    from numerics.lipschitz.lp import _as_p
+
+    p = _as_p(p)
+    net = he_two_layer(d, width, seed=_rng(seed, d, width))
+    low, wit, method = lp_lower_bound(net, Domain.rd(), p, seed=seed, **effort)
+    ups = _shallow_uppers(net, p)
+    up = min(ups, key=ups.get)
+    norm = math.sqrt(d) if p == 2.0 else (float(d) if p == INF else 1.0)
+    rng = _rng(seed, d, width, 7)
+    Xs = rng.standard_normal((64, d))
+    typical = float(np.mean(lp_norm(net.gradient(Xs), dual_exponent(p))))
+    exact = None
+    if d <= 3 and width <= exact_max_width:
+        exact, _ = exact_lp_lipschitz(net, Domain.rd(), p)
+    tag = _tag({**effort, "exact_max_width": exact_max_width})
+    return {"key": f"shallow-d{d}-N{width}-s{seed}-p{_p_key(p)}-{tag}",
+            "kind": "shallow",
+            "d": d, "width": width, "depth": 1, "seed": seed, "p": _p_key(p),
+            "norm": round(norm, 12), "lower": low, "lower_method": method,
+            "witness": None if wit is None else wit.to_dict(),
+            "upper": _num(ups[up]), "upper_method": up,
+            "uppers": {k: _num(v) for k, v in ups.items()},
+            "typical": typical, "lower_ratio": low / norm, "upper_ratio": _num(ups[up] / norm),
+            "typical_ratio": typical / norm, "exact": exact,
+            "exact_ratio": None if exact is None else exact / norm}
+
+
+def s1_deep_record(d: int, width: int, depth: int, seed: int, p, effort: dict) -> dict:
+    r"""One deep He-type network (``depth`` hidden layers of ``width``):
+    certified lower bound, product-of-norms upper bound, their ratio and
+    :math:`\log(\text{width})\times\text{depth}`.
+
+    Examples
+    --------
+    >>> r = s1_deep_record(2, 8, 2, 0, 2, EFFORT_FAST)
+    >>> r["ratio"] >= 1
+    True
+    """
+    from numerics.lipschitz.lp import _as_p
+
+    p = _as_p(p)
+    net = he_deep(d, [width] * depth, seed=_rng(seed, d, width, depth))
+    low, wit, method = lp_lower_bound(net, Domain.rd(), p, seed=seed, **effort)
+    up = product_norm_upper_bound(net, p)
+    return {"key": f"deep-d{d}-N{width}-L{depth}-s{seed}-p{_p_key(p)}-{_tag(effort)}",
+            "kind": "deep",
+            "d": d, "width": width, "depth": depth, "seed": seed, "p": _p_key(p),
+            "lower": low, "lower_method": method,
+            "witness": None if wit is None else wit.to_dict(),
+            "upper": _num(up), "upper_method": "product_norm",
+            "ratio": _num(up / low) if low > 0 else None,
+            "log_width_times_depth": math.log(width) * depth}
+
+
+def run_s1(config: S1Config | None = None, path: str | Path | None = None) -> list[dict]:
+    """Run (or resume) experiment S1; returns this configuration's records
+    (shallow then deep).
+
+    ``path``: a JSON-lines file, rewritten atomically after each record;
+    records already in it (same key, i.e. same network and search effort)
+    are reused, not recomputed.
+    """
+    cfg = S1Config() if config is None else config
+    led = RecordStore(path, key="key", nonfinite="error")
+    tag = _tag({**cfg.effort, "exact_max_width": cfg.exact_max_width})
+    keys = []
+    for d in cfg.dims:
+        for N in cfg.widths_for(d):
+            for s in cfg.seeds:
+                for p in cfg.ps:
+                    keys.append(f"shallow-d{d}-N{N}-s{s}-p{_p_key(p)}-{tag}")
+                    if keys[-1] not in led:
+                        led.add(s1_shallow_record(d, N, s, p, cfg.effort,
+                                                  cfg.exact_max_width))
+    for N in cfg.deep_widths:
+        for L in cfg.deep_depths:
+            for s in cfg.seeds:
+                for p in cfg.deep_ps:
+                    keys.append(f"deep-d{cfg.deep_d}-N{N}-L{L}-s{s}-p{_p_key(p)}-"
+                                f"{_tag(cfg.effort)}")
+                    if keys[-1] not in led:
+                        led.add(s1_deep_record(cfg.deep_d, N, L, s, p, cfg.effort))
+    return [led.records[k] for k in keys]
+
+
+def s1_summary(records: list[dict]) -> dict:
+    r"""Bands and fits behind the S1 figure.
+
+    ``bands[p]``: min/max over all shallow networks of lower/norm,
+    typical/norm, upper/norm and exact/norm (where enumerated; norm
+    :math:`\sqrt d` or d), and the same
+    restricted to width >= 10 d (the "sufficient width" regime).
+    ``deep[p]``: least-squares slope and intercept of
+    :math:`\log(\text{upper}/\text{lower})` against
+    :math:`\log(\text{width})\times\text{depth}`, and of the ratio itself.
+
+    Examples
+    --------
+    >>> cfg = S1Config(dims=(2,), widths=(4,), seeds=(0,), deep_d=2, deep_widths=(4, 8),
+    ...                deep_depths=(1, 2), effort=EFFORT_FAST)
+    >>> s = s1_summary(run_s1(cfg))
+    >>> s["bands"]["2"]["lower_min"] <= s["bands"]["2"]["lower_max"]
+    True
+    """
+    out: dict = {"bands": {}, "deep": {}}
+    sh = [r for r in records if r["kind"] == "shallow"]
+    for p in sorted({r["p"] for r in sh}):
+        rs = [r for r in sh if r["p"] == p]
+        band = {}
+        for name in ("lower", "typical", "upper", "exact"):
+            vals = [r[f"{name}_ratio"] for r in rs if r[f"{name}_ratio"] is not None]
+            wide = [r[f"{name}_ratio"] for r in rs
+                    if r[f"{name}_ratio"] is not None and r["width"] >= 10 * r["d"]]
+            band[f"{name}_min"] = min(vals) if vals else None
+            band[f"{name}_max"] = max(vals) if vals else None
+            band[f"{name}_min_wide"] = min(wide) if wide else None
+            band[f"{name}_max_wide"] = max(wide) if wide else None
+        band["n"] = len(rs)
+        out["bands"][p] = band
+    dp = [r for r in records if r["kind"] == "deep" and r["ratio"] is not None]
+    for p in sorted({r["p"] for r in dp}):
+        rs = [r for r in dp if r["p"] == p]
+        x = np.array([r["log_width_times_depth"] for r in rs])
+        y = np.array([r["ratio"] for r in rs])
+        fit: dict = {"n": len(rs), "ratio_min": float(y.min()), "ratio_max": float(y.max()),
+                     "ratio_over_logNL_max": float(np.max(y / x)) if np.all(x > 0) else None}
+        if len(rs) >= 2 and np.ptp(x) > 0:
+            s, c = np.polyfit(x, np.log(y), 1)
+            fit["log_ratio_slope"], fit["log_ratio_intercept"] = float(s), float(c)
+            s, c = np.polyfit(x, y, 1)
+            fit["ratio_slope"], fit["ratio_intercept"] = float(s), float(c)
+        out["deep"][p] = fit
+    return out
+
+
+def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
+    """Figure S1 (PNG and PDF at ``stem``): shallow :math:`L_2/\\sqrt d` and
+    :math:`L_\\infty/d` against width (means over seeds: lower bound solid,
+    upper dashed, exact crosses, one colour per d), and the deep upper/lower
+    ratio (geometric mean over seeds) against log(width) x depth."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sh = [r for r in records if r["kind"] == "shallow"]
+    dp = [r for r in records if r["kind"] == "deep" and r["ratio"] is not None]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    dims = sorted({r["d"] for r in sh})
+    cmap = plt.get_cmap("viridis")
+    for ax, p, lab in ((axes[0], "2", r"$\mathrm{Lip}_2/\sqrt{d}$"),
+                       (axes[1], "inf", r"$\mathrm{Lip}_\infty/d$")):
+        labelled = False
+        for i, d in enumerate(dims):
+            col = cmap(i / max(len(dims) - 1, 1))
+            rs = sorted([r for r in sh if r["p"] == p and r["d"] == d], key=lambda r: r["width"])
+            if not rs:
+                continue
+            ws = sorted({r["width"] for r in rs})
+            lo = [np.mean([r["lower_ratio"] for r in rs if r["width"] == w]) for w in ws]
+            up = [np.mean([r["upper_ratio"] for r in rs if r["width"] == w]) for w in ws]
+            ax.plot(ws, lo, "o-", color=col, label=f"d={d}")
+            ax.plot(ws, up, "s--", color=col, alpha=0.6)
+            ex = [(w, np.mean([r["exact_ratio"] for r in rs if r["width"] == w]))
+                  for w in ws if all(r.get("exact_ratio") is not None
+                                     for r in rs if r["width"] == w)]
+            if ex:
+                ax.plot([e[0] for e in ex], [e[1] for e in ex], "x", color="k", ms=8,
+                        label=None if labelled else "exact")
+                labelled = True
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("width N")
+        ax.set_ylabel(lab)
+        ax.set_title(lab + ": certified lower (solid), upper (dashed), exact (x)",
+                     fontsize=9)
+        ax.legend(fontsize=7)
+    ax = axes[2]
+    for p, mk in (("2", "o"), ("inf", "^")):
+        rs = [r for r in dp if r["p"] == p]
+        if not rs:
+            continue
+        depths = sorted({r["depth"] for r in rs})
+        for j, L in enumerate(depths):
+            rr = [r for r in rs if r["depth"] == L]
+            ws = sorted({r["width"] for r in rr})
+            xs = [math.log(w) * L for w in ws]
+            ys = [float(np.exp(np.mean([np.log(r["ratio"]) for r in rr if r["width"] == w])))
+                  for w in ws]
+            ax.plot(xs, ys, mk + "-", color=plt.get_cmap("plasma")(j / max(len(depths) - 1, 1)),
+                    label=f"p={p}, depth {L}")
+    ax.set_yscale("log")
+    ax.set_xlabel(r"$\log(\mathrm{width})\times\mathrm{depth}$")
+    ax.set_ylabel("certified upper / lower")
+    ax.set_title(f"deep ReLU nets, d={dp[0]['d'] if dp else '?'}", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_figure(fig, stem, dpi=120)
+
+
+def s1_table(records: list[dict]) -> str:
+    """LaTeX (booktabs) table of S1: per (d, width), the shallow ratios
+    lower/norm and upper/norm for each p, and the deep ratios."""
+    from theory.latex import render_table
+
+    sh = [r for r in records if r["kind"] == "shallow"]
+    rows = []
+    for d, w in sorted({(r["d"], r["width"]) for r in sh}):
+        row = {"d": d, "N": w}
+        for p in ("2", "inf"):
+            rs = [r for r in sh if r["d"] == d and r["width"] == w and r["p"] == p]
+            row[f"lo{p}"] = float(np.mean([r["lower_ratio"] for r in rs])) if rs else None
+            ups = [r["upper_ratio"] for r in rs if r["upper_ratio"] is not None]
+            row[f"up{p}"] = float(np.mean(ups)) if ups else None
+            exs = [r["exact_ratio"] for r in rs if r.get("exact_ratio") is not None]
+            row[f"ex{p}"] = float(np.mean(exs)) if len(exs) == len(rs) and exs else None
+        rows.append(row)
+    t1 = render_table(rows, [("d", "$d$"), ("N", "width $N$"),
+                             ("lo2", r"lower $/\sqrt d$"), ("ex2", r"exact $/\sqrt d$"),
+                             ("up2", r"upper $/\sqrt d$"), ("loinf", r"lower$_\infty/d$"),
+                             ("exinf", r"exact$_\infty/d$"), ("upinf", r"upper$_\infty/d$")],
+                      caption="S1: certified bounds on $\\mathrm{Lip}_2/\\sqrt d$ and "
+                              "$\\mathrm{Lip}_\\infty/d$ of shallow He-type ReLU networks "
+                              "on $\\mathbb{R}^d$ (mean over seeds)",
+                      label="tab:s1-shallow", float_format="{:.3g}")
+    dp = [r for r in records if r["kind"] == "deep"]
+    rows = [{"p": r["p"], "N": r["width"], "L": r["depth"], "lo": r["lower"], "up": r["upper"],
+             "ratio": r["ratio"], "x": r["log_width_times_depth"]}
+            for r in sorted(dp, key=lambda r: (r["p"], r["depth"], r["width"], r["seed"]))]
+    t2 = render_table(rows, [("p", "$p$"), ("N", "width"), ("L", "depth"), ("lo", "lower"),
+                             ("up", "upper"), ("ratio", "upper/lower"),
+                             ("x", r"$\log N\cdot L$")],
+                      caption="S1: deep He-type ReLU networks, certified lower bound "
+                              "(search) and product-of-norms upper bound",
+                      label="tab:s1-deep", float_format="{:.3g}")
+    return t1 + "\n\n" + t2 + "\n"
+
+
+# ---------------------------------------------------------------------------
+# S5
+# ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class S5Config:
+    r"""Experiment S5: ``n_train`` points of :math:`N(y\mu, I_d)` with
+    :math:`\|\mu\| =` ``mu_norm``, a fraction ``noise`` of training labels
+    flipped (exactly ``round(noise * n_train)``), ``n_test`` clean test
+    points; widths, seeds, the L-BFGS iteration cap ``maxiter``, and
+    ``restarts`` initializations per width, of which the one with the lowest
+    final training loss is kept (tiny widths otherwise sometimes stop in a
+    poor local minimum, e.g. m = 2 at 61% training error)."""
+
+    widths: tuple[int, ...] = (2, 4, 6, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 56, 64, 80,
+                               96, 128, 192, 256, 384, 500)
+    seeds: tuple[int, ...] = (0, 1, 2)
+    n_train: int = 500
+    n_test: int = 2000
+    d: int = 10
+    mu_norm: float = 1.5
+    noise: float = 0.2
+    maxiter: int = 5000
+    restarts: int = 2
+
+    def __post_init__(self):
+        for name in ("n_train", "n_test", "d", "maxiter", "restarts"):
+            as_positive_int(getattr(self, name), name)
+        if not self.widths or not self.seeds:
+            raise ValueError("widths: S5 needs at least one width and one seed")
+        for m in self.widths:
+            as_positive_int(m, "widths")
+        if not 0 <= as_finite_float(self.noise, "noise") <= 1:
+            raise ValueError(f"noise: must be in [0, 1], got {self.noise}")
+        as_finite_float(self.mu_norm, "mu_norm", nonnegative=True)
+
+    @classmethod
+    def fast(cls) -> S5Config:
+        """``robustlaw reproduce``: 12 widths from 2 to 500, one seed,
+        ``maxiter = 1500``, 2 restarts."""
+        return cls(widths=(2, 5, 10, 20, 30, 40, 50, 70, 100, 200, 350, 500), seeds=(0,),
+                   maxiter=1500)
+
+
+def gaussian_mixture(n: int, d: int, seed, *, mu_norm: float = 1.5,
+                     noise: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Two-class mixture :math:`x = y\mu + z`, :math:`z \sim N(0, I_d)`,
+    :math:`\mu = \|\mu\| e_1`, balanced clean labels :math:`y`; a uniformly
+    random set of ``round(noise * n)`` labels is flipped.
+
+    Returns ``(X (n, d), y_observed (n,), y_clean (n,))``. The Bayes error
+    against clean labels is :math:`\Phi(-\|\mu\|)`.
+
+    Examples
+    --------
+    >>> X, y, yc = gaussian_mixture(10, 3, seed=0, noise=0.2)
+    >>> X.shape, int(np.sum(y != yc))
+    ((10, 3), 2)
+    """
+    n = as_positive_int(n, "n")
+    d = as_positive_int(d, "d")
+    mu_norm = as_finite_float(mu_norm, "mu_norm", nonnegative=True)
+    noise = as_finite_float(noise, "noise", nonnegative=True)
+    if noise > 1:
+        raise ValueError(f"noise: must be in [0, 1], got {noise}")
+    rng = as_rng(seed)
+    yc = np.ones(n)
+    yc[n - n // 2:] = -1.0
+    yc = rng.permutation(yc)
+    X = rng.standard_normal((n, d))
+    X[:, 0] += mu_norm * yc
+    y = yc.copy()
+    flip = rng.choice(n, size=int(round(noise * n)), replace=False)
+    y[flip] *= -1
+    return X, y, yc
+
+
+def train_two_layer(X, y, width: int, seed, *, maxiter: int = 5000) -> tuple[TwoLayerNet, dict]:
+    r"""Full-batch L-BFGS (scipy) on :math:`\frac12\sum_i (f(x_i) - y_i)^2`
+    over all parameters of a ReLU two-layer network of the given width,
+    started from the He-type initialization of :mod:`numerics.models.init`; loss
+    and gradient from :func:`numerics.construct.fit.loss_and_gradient` (one source).
+
+    Returns the trained network and ``{'loss', 'iterations', 'converged'}``.
+
+    Examples
+    --------
+    >>> X, y, _ = gaussian_mixture(40, 2, seed=0)
+    >>> net, info = train_two_layer(X, y, 8, seed=0, maxiter=200)
+    >>> net.k, info["loss"] < 0.5 * 40
+    (8, True)
+    """
+    from scipy.optimize import minimize
+
+    from numerics.construct.fit import loss_and_gradient
+
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    width = as_positive_int(width, "width")
+    maxiter = as_positive_int(maxiter, "maxiter")
+    Ws, bs, a = he_layers(X.shape[1], [width], seed)
+    theta0 = np.concatenate([a, Ws[0].ravel(), bs[0]])
+
+    def psi(z):
+        return np.maximum(z, 0.0)
+
+    def dpsi(z):
+        return (z >= 0).astype(float)
+
+    res = minimize(loss_and_gradient, theta0, args=(X, y, width, psi, dpsi), jac=True,
+                   method="L-BFGS-B",
+                   options={"maxiter": maxiter, "maxfun": 2 * maxiter, "gtol": 1e-10,
+                            "ftol": 1e-15})
+    k, d = width, X.shape[1]
+    th = res.x
+    net = TwoLayerNet(th[:k], th[k:k + k * d].reshape(k, d), th[k + k * d:], "relu")
+    return net, {"loss": float(res.fun), "iterations": int(res.nit),
+                 "converged": bool(res.success)}
+
+
+def s5_record(width: int, seed: int, cfg: S5Config) -> dict:
+    r"""Train one width and measure it (see the module docstring).
+
+    ``lower`` is certified: the largest :math:`\|\nabla f(x_i)\|_2` over
+    training points strictly inside a linear region (``lower_points`` of
+    them); ``upper`` = :math:`\|a\|_2\|W\|_{op}` (relu: :math:`L_\psi = 1`).
+
+    Examples
+    --------
+    >>> cfg = S5Config(widths=(4,), seeds=(0,), n_train=40, n_test=50, d=2, maxiter=100,
+    ...                restarts=1)
+    >>> r = s5_record(4, 0, cfg)
+    >>> r["lower"] <= r["upper"], 0 <= r["test_error"] <= 1
+    (True, True)
+    """
+    from numerics.lipschitz.l2 import spectral_upper_bound
+    from numerics.lipschitz.lp import _interior
+
+    X, y, _ = gaussian_mixture(cfg.n_train, cfg.d, _rng(seed, 1), mu_norm=cfg.mu_norm,
+                               noise=cfg.noise)
+    Xt, _, yt = gaussian_mixture(cfg.n_test, cfg.d, _rng(seed, 2), mu_norm=cfg.mu_norm)
+    runs = [train_two_layer(X, y, width, _rng(seed, 3, width, r), maxiter=cfg.maxiter)
+            for r in range(cfg.restarts)]
+    net, info = min(runs, key=lambda run: run[1]["loss"])
+    f, G = net.value_and_gradient(X)
+    ok = _interior(net, X)
+    norms = np.linalg.norm(G, axis=1)
+    lower = float(norms[ok].max()) * (1 - 1e-12) if np.any(ok) else 0.0
+    upper = spectral_upper_bound(net, Domain.rd())
+    return {"key": f"s5-m{width}-s{seed}-{_s5_tag(cfg)}", "width": width, "seed": seed,
+            "params": width * (cfg.d + 2), "n_train": cfg.n_train,
+            "train_error": float(np.mean(np.sign(f) != y)),
+            "train_mse": float(np.mean((f - y) ** 2)),
+            "test_error": float(np.mean(np.sign(net(Xt)) != yt)),
+            "upper": _num(upper), "lower": lower, "lower_points": int(ok.sum()),
+            "mean_grad_norm": float(norms.mean()), **info}
+
+
+def _s5_tag(cfg: S5Config) -> str:
+    return _tag({k: v for k, v in asdict(cfg).items() if k not in ("widths", "seeds")})
+
+
+def run_s5(config: S5Config | None = None, path: str | Path | None = None) -> list[dict]:
+    """Run (or resume, as :func:`run_s1`) experiment S5; this configuration's
+    records sorted by (seed, width)."""
+    cfg = S5Config() if config is None else config
+    led = RecordStore(path, key="key", nonfinite="error")
+    keys = []
+    for s in cfg.seeds:
+        for m in cfg.widths:
+            keys.append(f"s5-m{m}-s{s}-{_s5_tag(cfg)}")
+            if keys[-1] not in led:
+                led.add(s5_record(m, s, cfg))
+    return sorted((led.records[k] for k in keys), key=lambda r: (r["seed"], r["width"]))
+
+
+def _corr(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return None, None
+    from scipy.stats import rankdata
+
+    pear = float(np.corrcoef(x, y)[0, 1])
+    spear = float(np.corrcoef(rankdata(x), rankdata(y))[0, 1])
+    return pear, spear
+
+
+def s5_summary(records: list[dict]) -> dict:
+    r"""Per-width means (and medians) over seeds, the widths of the peaks of
+    test error, upper and lower bound, and the Pearson / Spearman
+    correlations across widths of the test error with :math:`\log` upper and
+    :math:`\log` lower (``corr`` from the means, ``corr_median`` from the
+    medians, which one badly conditioned seed cannot dominate).
+
+    Examples
+    --------
+    >>> recs = [{"width": m, "seed": 0, "test_error": e, "upper": u, "lower": l,
+    ...          "train_error": 0.0, "params": 12 * m}
+    ...         for m, e, u, l in [(2, .3, 2., 1.), (4, .4, 8., 3.), (8, .2, 4., 2.)]]
+    >>> s = s5_summary(recs)
+    >>> s["peak_width"]["test_error"], round(s["corr"]["upper"]["pearson"], 3)
+    (4, 0.5)
+    """
+    widths = sorted({r["width"] for r in records})
+    mean, median = {}, {}
+    for key in ("test_error", "train_error", "upper", "lower"):
+        vals = [[r[key] for r in records if r["width"] == m] for m in widths]
+        mean[key] = [float(np.mean(v)) for v in vals]
+        median[key] = [float(np.median(v)) for v in vals]
+    out = {"widths": widths, "mean": mean, "median": median,
+           "peak_width": {k: widths[int(np.argmax(v))] for k, v in mean.items()
+                          if k != "train_error"},
+           "peak_width_median": {k: widths[int(np.argmax(v))] for k, v in median.items()
+                                 if k != "train_error"},
+           "corr": {}, "corr_median": {}}
+    interp = [m for m, e in zip(widths, mean["train_error"], strict=True) if e == 0]
+    out["first_interpolating_width"] = interp[0] if interp else None
+    for stat, name in ((mean, "corr"), (median, "corr_median")):
+        te = np.array(stat["test_error"])
+        for key in ("upper", "lower"):
+            v = np.array(stat[key])
+            pos = v > 0
+            pear, spear = _corr(np.log(v[pos]), te[pos])
+            out[name][key] = {"pearson": pear, "spearman": spear}
+    return out
+
+
+def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
+    """Figure S5 (PNG and PDF): test/train error (left axis) and the upper
+    and lower Lipschitz bounds (right axis, log) against width (log)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = s5_summary(records)
+    w = s["widths"]
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    ax.plot(w, s["mean"]["test_error"], "o-", color="C3", label="test error (clean labels)")
+    ax.plot(w, s["mean"]["train_error"], "x:", color="C1", label="train error (noisy labels)")
+    ax.set_xscale("log")
+    ax.set_xlabel("width m")
+    ax.set_ylabel("error")
+    if s["first_interpolating_width"]:
+        ax.axvline(s["first_interpolating_width"], color="grey", lw=0.8, ls="--")
+    ax2 = ax.twinx()
+    ax2.plot(w, s["mean"]["upper"], "s--", color="C0", label=r"upper $\|a\|_2\|W\|_{op}$")
+    ax2.plot(w, s["mean"]["lower"], "d-", color="C2",
+             label=r"lower $\max_i\|\nabla f(x_i)\|_2$")
+    ax2.set_yscale("log")
+    ax2.set_ylabel("Lipschitz bound")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="lower right", bbox_to_anchor=(1.0, 0.04),
+              framealpha=0.9)
+    c = {k: s["corr"][k]["pearson"] for k in ("upper", "lower")}
+    c = {k: "n/a" if v is None else f"{v:.2f}" for k, v in c.items()}
+    ax.set_title(f"S5: Pearson(test error, log bound) across m: upper {c['upper']}, "
+                 f"lower {c['lower']}", fontsize=9)
+    fig.tight_layout()
+    return save_figure(fig, stem, dpi=120)
+
+
+def s5_table(records: list[dict]) -> str:
+    """LaTeX (booktabs) table of S5: per width, mean train/test error and
+    the two bounds."""
+    from theory.latex import render_table
+
+    s = s5_summary(records)
+    rows = [{"m": m, "tr": s["mean"]["train_error"][i], "te": s["mean"]["test_error"][i],
+             "up": s["mean"]["upper"][i], "lo": s["mean"]["lower"][i]}
+            for i, m in enumerate(s["widths"])]
+    c = {k: s["corr"][k]["pearson"] for k in ("upper", "lower")}
+    c = {k: "n/a" if v is None else f"{v:.3f}" for k, v in c.items()}
+    notes = ("Pearson correlation across widths of the test error with the log upper bound: "
+             f"{c['upper']}; with the log lower bound: {c['lower']}.")
+    return render_table(rows, [("m", "width $m$"), ("tr", "train error"), ("te", "test error"),
+                               ("up", r"$\|a\|_2\|W\|_{op}$"),
+                               ("lo", r"$\max_i\|\nabla f(x_i)\|_2$")],
+                        caption="S5: two-layer ReLU networks trained on a Gaussian mixture "
+                                "with 20\\% label noise (mean over seeds)",
+                        label="tab:s5", float_format="{:.3g}", notes=notes) + "\n"
+
+
+def config_dict(cfg) -> dict:
+    """A JSON-friendly dict of a config (inf as the string 'inf')."""
+    d = asdict(cfg)
+    for k, v in d.items():
+        if isinstance(v, tuple):
+            d[k] = [("inf" if x == INF else x) for x in v]
+    return d

@@ -1,0 +1,14 @@
+r"""Network models: what every estimator, certificate and construction takes or returns.
+
+- :mod:`~numerics.models.network`: :class:`TwoLayerNet`, the two-layer network
+  :math:`f(x) = \sum_\ell a_\ell \psi(w_\ell\cdot x + b_\ell)`;
+- :mod:`~numerics.models.deep`: :class:`DeepReLUNet`, a deep ReLU network;
+- :mod:`~numerics.models.multilayer`: :class:`MultiLayerClassifier`, a multi-class
+  network with per-layer weights (the S4 weight-perturbation setting);
+- :mod:`~numerics.models.init`: He-type random initializations (S1).
+
+The models share one small protocol: ``values(X)``, ``gradients(X)``, ``save`` /
+``load`` (``.npz``) and validation when built. May import :mod:`theory` and the
+root plumbing of :mod:`numerics` (``_validate``, ``data``, ``domain``); nothing
+else in :mod:`numerics`.
+"""
