@@ -43,18 +43,18 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from numerics.construct.fit import fit_interpolant  # noqa: E402
+from numerics.construct import fit_interpolant  # noqa: E402
 from numerics.data import random_dataset  # noqa: E402
 from numerics.domain import Domain  # noqa: E402
-from numerics.lipschitz.l2 import (  # noqa: E402
+from numerics.lipschitz import (  # noqa: E402
     centered_upper_bound,
     exact_relu_lipschitz,
     gradient_lower_bound,
+    lipsdp_upper_bound,  # noqa: E402
     path_norm_upper_bound,
     spectral_upper_bound,
 )
-from numerics.lipschitz.lipsdp import lipsdp_upper_bound  # noqa: E402
-from numerics.models.network import TwoLayerNet  # noqa: E402
+from numerics.models import TwoLayerNet  # noqa: E402
 
 DOMAINS = {"rd": Domain.rd(), "ball": Domain.ball(1.0), "sphere": Domain.sphere(1.0)}
 EFFORTS = {

@@ -53,13 +53,13 @@ from scipy.optimize import minimize  # noqa: E402
 
 from numerics.data import rademacher_labels, sphere_data  # noqa: E402
 from numerics.domain import Domain  # noqa: E402
-from numerics.lipschitz.l2 import (  # noqa: E402
+from numerics.lipschitz import (  # noqa: E402
     gradient_lower_bound,
     path_norm_upper_bound,
     spectral_upper_bound,
 )
 from numerics.lipschitz.lipsdp import _reduce, lipsdp_upper_bound  # noqa: E402
-from numerics.models.network import TwoLayerNet  # noqa: E402
+from numerics.models import TwoLayerNet  # noqa: E402
 
 
 def _emit(out, row: dict) -> None:

@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from numerics.construct.fit import fit_interpolant, flops_per_evaluation  # noqa: E402
+from numerics.construct import fit_interpolant, flops_per_evaluation  # noqa: E402
 from numerics.data import random_dataset  # noqa: E402
 from numerics.experiments.sweep import expand_grid, run_sweep  # noqa: E402
 

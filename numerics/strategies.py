@@ -57,7 +57,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without hypothes
 
 from numerics.data import Dataset, gaussian_data, rademacher_labels, sphere_data
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 __all__ = [
     "ACTIVATION_SPECS",

@@ -21,20 +21,20 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from numerics.certify.certificates import Certificate, certify
-from numerics.construct.constructions import (
+from numerics.certify import Certificate, certify
+from numerics.construct import (
     CONSTRUCTIONS,
     c1_one_neuron_per_point,
     c2_cap_ramps,
     c3_baum,
     c4_grouped_min_norm,
     construct,
+    energy_certificate,
 )
-from numerics.construct.polynomial import energy_certificate
 from numerics.data import Dataset, gaussian_data, random_dataset, sphere_data
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import LipschitzReport, Witness, lipschitz_report
-from numerics.models.network import TwoLayerNet
+from numerics.lipschitz import LipschitzReport, Witness, lipschitz_report
+from numerics.models import TwoLayerNet
 from theory.bounds import Bound, all_bounds, get_bound
 
 try:

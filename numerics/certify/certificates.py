@@ -28,7 +28,7 @@ fed to the same checker.
 Examples
 --------
 >>> import numpy as np
->>> from numerics.models.network import TwoLayerNet
+>>> from numerics.models import TwoLayerNet
 >>> X = np.eye(2); y = np.array([1.0, -1.0])
 >>> net = TwoLayerNet([1.0, -1.0], X, [0.0, 0.0], "relu")
 >>> certs = {c.bound.key: c for c in certify(net, X, y)}
@@ -48,8 +48,8 @@ import numpy as np
 
 from numerics._validate import as_finite_float, as_labels, as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import Witness
-from numerics.models.network import TwoLayerNet
+from numerics.lipschitz import Witness
+from numerics.models import TwoLayerNet
 from theory.bounds import Bound, get_bound
 from theory.bounds import delta as tb_delta
 

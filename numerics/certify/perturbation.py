@@ -22,7 +22,7 @@ more; the theorem says it can never exceed the bound.
 
 Examples
 --------
->>> from numerics.models.multilayer import MultiLayerClassifier
+>>> from numerics.models import MultiLayerClassifier
 >>> net = MultiLayerClassifier.random((4, 6, 3), "relu", seed=0)
 >>> x = np.array([1.0, -0.5, 0.25, 0.0])
 >>> b = margin_change_bound(net, x, 0, 1, [0.1, 0.1])
@@ -40,7 +40,7 @@ import numpy as np
 import sympy as sp
 
 from numerics._validate import as_finite_float, as_matrix, as_positive_int, as_rng, as_vector
-from numerics.models.multilayer import MultiLayerClassifier, margin_and_weight_gradients
+from numerics.models import MultiLayerClassifier, margin_and_weight_gradients
 from theory.perturbation import margin_change_bound_expr
 
 __all__ = [

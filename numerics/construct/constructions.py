@@ -51,7 +51,7 @@ import numpy as np
 from numerics._validate import as_finite_float, as_positive_int
 from numerics.data import validate_dataset
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 __all__ = [
     "CONSTRUCTIONS",

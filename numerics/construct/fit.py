@@ -52,7 +52,7 @@ from scipy.optimize import minimize
 
 from numerics._validate import as_finite_float, as_positive_int, as_rng
 from numerics.data import validate_dataset
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 from theory.activations import get_activation
 
 __all__ = [

@@ -90,7 +90,7 @@ from scipy.optimize import minimize
 from numerics._validate import as_finite_float, as_positive_int
 from numerics.data import validate_dataset
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 __all__ = [
     "FIT_TOL",
@@ -344,7 +344,7 @@ class LipCertificate:
 
 
 def _closed_form(method: str, net: TwoLayerNet, domain: Domain) -> float:
-    from numerics.lipschitz.l2 import (
+    from numerics.lipschitz import (
         centered_upper_bound,
         path_norm_upper_bound,
         spectral_upper_bound,
@@ -376,7 +376,7 @@ def certify_point(net: TwoLayerNet, domain: Domain | None = None, *,
     >>> round(c.value, 6), sorted(c.others)  # Lip = sqrt(2): both on, gradient (1, -1)
     (1.414214, ['centered', 'lipsdp', 'path_norm', 'spectral'])
     """
-    from numerics.lipschitz.lipsdp import lipsdp_upper_bound
+    from numerics.lipschitz import lipsdp_upper_bound
 
     if not isinstance(net, TwoLayerNet):
         raise ValueError(f"net: expected a TwoLayerNet, got {type(net).__name__}")
@@ -439,7 +439,7 @@ def verify_point(net: TwoLayerNet, X, y, certificate: LipCertificate, *,
     >>> verify_point(net, X, y, replace(cert, value=cert.value * 0.99)).reasons[0][:27]
     'certificate does not verify'
     """
-    from numerics.lipschitz.lipsdp import certify_multipliers, lipsdp_upper_bound
+    from numerics.lipschitz import certify_multipliers, lipsdp_upper_bound
 
     if not isinstance(net, TwoLayerNet):
         raise ValueError(f"net: expected a TwoLayerNet, got {type(net).__name__}")

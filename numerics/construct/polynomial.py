@@ -58,7 +58,7 @@ import scipy.linalg as sla
 import sympy as sp
 
 from numerics._validate import as_matrix, as_positive_int, as_rng, as_vector
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 from theory import sphere
 from theory.tensors import generic_rank, poly_dim, sym_dim
 

@@ -136,7 +136,7 @@ def _fixed_k(method: str, n: int, d: int, seed: int) -> int:
         n_plus = int(np.sum(y > 0))
         return 3 * (math.ceil(n_plus / d) + math.ceil((n - n_plus) / d))
     if method == "C5":
-        from numerics.construct.polynomial import space_dimension
+        from numerics.construct import space_dimension
 
         k = space_dimension(d, 3, homogeneous=True)
         if k > C5_MAX_K:
@@ -158,7 +158,7 @@ def expand_grid(*, ns: Sequence[int], ds: Sequence[int], ks: Sequence[int],
     >>> [s.k for s in expand_grid(ns=[10], ds=[4], ks=[5, 6, 40], methods=["C4"], seeds=[0])]
     [6, 20]
     """
-    from numerics.construct.constructions import c4_group_size
+    from numerics.construct import c4_group_size
 
     for name, vals in (("ns", ns), ("ds", ds), ("ks", ks), ("seeds", seeds)):
         if len(vals) == 0:
@@ -195,8 +195,7 @@ def expand_grid(*, ns: Sequence[int], ds: Sequence[int], ks: Sequence[int],
 
 def _build(spec: RunSpec, X, y) -> tuple[object, dict, str, float | None]:
     """(net, fit dict, status, construction upper on B_1)."""
-    from numerics.construct.constructions import FIT_TOL, construct
-    from numerics.construct.fit import fit_interpolant
+    from numerics.construct import FIT_TOL, construct, fit_interpolant
     from numerics.domain import Domain
 
     if spec.method.startswith("fit"):
@@ -241,7 +240,7 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
     """
     from numerics.data import random_dataset
     from numerics.domain import Domain
-    from numerics.lipschitz.l2 import lipschitz_report
+    from numerics.lipschitz import lipschitz_report
 
     t0 = time.perf_counter()
     rec = {"key": spec.key, **asdict(spec), "sqrt_n_over_k": math.sqrt(spec.n / spec.k),
@@ -265,7 +264,7 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
             rec["proven_lower"] = rec["proven_lower_key"] = None
             if certificates:
                 try:
-                    from numerics.certify.certificates import certify
+                    from numerics.certify import certify
                 except ImportError:  # pragma: no cover - module absent
                     rec["certificates_note"] = "numerics.certify.certificates not available"
                 else:

@@ -61,7 +61,7 @@ import numpy as np
 
 from numerics._validate import as_positive_int
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 __all__ = [
     "CURVE_METHOD",
@@ -185,9 +185,9 @@ def data_lower_bounds(X, y, k: int, *, delta: float = 0.05) -> dict:
 def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool) -> tuple[float, str]:
     """Best certified lower bound on Lip_B1 of this network (witnessed search and
     applicable non-probabilistic certificates)."""
-    from numerics.certify.certificates import certify
+    from numerics.certify import certify
     from numerics.experiments.sweep import BALL_QUANTITIES
-    from numerics.lipschitz.l2 import lipschitz_report
+    from numerics.lipschitz import lipschitz_report
 
     effort = {"n_random": 64, "steps": 25} if light else {}
     rep = lipschitz_report(net, _BALL, X=X, seed=seed, exact=False, **effort)
@@ -226,7 +226,7 @@ def _save_point(path: Path, key: str, net: TwoLayerNet, cert) -> str:
 def load_point(path: str | Path, record: dict):
     """The network and :class:`numerics.construct.min_lipschitz.LipCertificate` of one U(k)
     record of the curve file ``path`` (read from the saved ``.npz``)."""
-    from numerics.construct.min_lipschitz import LipCertificate
+    from numerics.construct import LipCertificate
 
     path = Path(path)
     f = _nets_dir(path) / record["net_file"]
@@ -239,12 +239,12 @@ def load_point(path: str | Path, record: dict):
 
 
 def _construction_records(D, seed: int, done: set, ks: Sequence[int]) -> list[dict]:
-    from numerics.construct.constructions import (
+    from numerics.construct import (
         c1_one_neuron_per_point,
         c2_cap_ramps,
         c4_grouped_min_norm,
+        certify_point,
     )
-    from numerics.construct.min_lipschitz import certify_point
 
     n, d = D.X.shape
     out = []
@@ -313,7 +313,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     """
     import sys
 
-    from numerics.construct.min_lipschitz import min_lipschitz_interpolant
+    from numerics.construct import min_lipschitz_interpolant
     from numerics.data import random_dataset
     from numerics.records import append_record, load_records, repair
 
@@ -385,7 +385,7 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
     """
     from dataclasses import replace
 
-    from numerics.construct.min_lipschitz import verify_point
+    from numerics.construct import verify_point
     from numerics.data import random_dataset
     from numerics.records import load_records
 

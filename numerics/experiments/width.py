@@ -65,9 +65,7 @@ from numerics.lipschitz.lp import (
     operator_upper_bound_lp,
     path_norm_upper_bound_lp,
 )
-from numerics.models.deep import product_norm_upper_bound
-from numerics.models.init import he_deep, he_layers, he_two_layer
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet, he_deep, he_layers, he_two_layer, product_norm_upper_bound
 from numerics.records import RecordStore, save_figure
 
 __all__ = [
@@ -518,7 +516,7 @@ def train_two_layer(X, y, width: int, seed, *, maxiter: int = 5000) -> tuple[Two
     """
     from scipy.optimize import minimize
 
-    from numerics.construct.fit import loss_and_gradient
+    from numerics.construct import loss_and_gradient
 
     X = np.asarray(X, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -559,7 +557,7 @@ def s5_record(width: int, seed: int, cfg: S5Config) -> dict:
     >>> r["lower"] <= r["upper"], 0 <= r["test_error"] <= 1
     (True, True)
     """
-    from numerics.lipschitz.l2 import spectral_upper_bound
+    from numerics.lipschitz import spectral_upper_bound
     from numerics.lipschitz.lp import _interior
 
     X, y, _ = gaussian_mixture(cfg.n_train, cfg.d, _rng(seed, 1), mu_norm=cfg.mu_norm,

@@ -33,7 +33,7 @@ Everything is gathered in one :class:`LipschitzReport` by :func:`lipschitz_repor
 
 Examples
 --------
->>> from numerics.models.network import TwoLayerNet
+>>> from numerics.models import TwoLayerNet
 >>> from numerics.domain import Domain
 >>> net = TwoLayerNet([2.0], [[3.0, 4.0]], [0.0], "relu")
 >>> rep = lipschitz_report(net, Domain.ball(1.0), seed=0)
@@ -52,7 +52,7 @@ import numpy as np
 
 from numerics._validate import as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 __all__ = [
     "ExactResult",
@@ -195,7 +195,7 @@ def pair_lower_bound(net: TwoLayerNet, X, domain: Domain, *,
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "relu")
     >>> val, w = pair_lower_bound(net, [[1.0, 0.0], [0.0, 1.0]], Domain.rd())
@@ -587,7 +587,7 @@ def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: 
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu")
     >>> val, w = gradient_lower_bound(net, Domain.ball(), seed=0)
@@ -677,7 +677,7 @@ def slope_ranges(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndarr
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0, 1.0], [[1.0], [1.0]], [5.0, -5.0], "relu")
     >>> slope_ranges(net, Domain.ball(1.0))
@@ -737,7 +737,7 @@ def spectral_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> floa
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> net = TwoLayerNet([3.0, 4.0], [[1.0, 0.0], [0.0, 1.0]], None, "tanh")
     >>> round(spectral_upper_bound(net), 9)
     5.0
@@ -760,7 +760,7 @@ def path_norm_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> flo
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> net = TwoLayerNet([3.0, -4.0], [[1.0, 0.0], [1.0, 0.0]], None, "relu")
     >>> round(path_norm_upper_bound(net), 9)
     7.0
@@ -793,7 +793,7 @@ def centered_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> floa
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [1.0, 0.0]], [5.0, -5.0], "relu")
     >>> round(centered_upper_bound(net, Domain.ball(1.0)), 9)
@@ -819,7 +819,7 @@ def relu_domain_upper_bound(net: TwoLayerNet, domain: Domain) -> float:
     :func:`centered_upper_bound`, which covers every activation); raises
     ValueError for smooth activations.
 
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0], [[1.0, 0.0]], [-2.0], "relu")
     >>> relu_domain_upper_bound(net, Domain.ball(1.0))
@@ -1114,7 +1114,7 @@ def exact_relu_lipschitz(net: TwoLayerNet, domain: Domain, *,
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0, -1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu")
     >>> round(exact_relu_lipschitz(net, Domain.rd()).value, 9)
@@ -1240,7 +1240,7 @@ def region_gradients(net: TwoLayerNet, domain: Domain) -> np.ndarray | None:
     shape (r, d); None when degenerate. Any norm of the gradient maximized over
     these rows is the exact Lipschitz constant for the dual norm.
 
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0], [[1.0, 1.0]], [0.0], "relu")
     >>> region_gradients(net, Domain.rd()).tolist()
@@ -1365,7 +1365,7 @@ def lipschitz_report(net: TwoLayerNet, domain: Domain | None = None, *, X=None, 
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> from numerics.domain import Domain
     >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]], None, "relu")
     >>> rep = lipschitz_report(net, Domain.sphere(), seed=1)

@@ -153,7 +153,7 @@ from scipy.optimize import minimize
 
 from numerics._validate import as_finite_float, as_vector
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 from theory.activations import get_activation
 
 __all__ = [

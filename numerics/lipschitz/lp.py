@@ -48,7 +48,7 @@ bound (:func:`numerics.models.deep.product_norm_upper_bound`).
 
 Examples
 --------
->>> from numerics.models.network import TwoLayerNet
+>>> from numerics.models import TwoLayerNet
 >>> net = TwoLayerNet([1.0], [[1.0, -2.0, 3.0]], [0.0], "relu")
 >>> rep = lp_lipschitz_report(net, Domain.rd(), p=1, seed=0)
 >>> round(rep.lower, 9), round(rep.upper, 9)
@@ -70,7 +70,7 @@ import numpy as np
 from numerics._validate import as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
 from numerics.lipschitz.l2 import _ray_polish, best_pair_quotient
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 __all__ = [
     "P_VALUES",
@@ -251,7 +251,7 @@ def _check_domain(domain) -> Domain:
 
 
 def _check_net(net):
-    from numerics.models.deep import DeepReLUNet
+    from numerics.models import DeepReLUNet
 
     if not isinstance(net, (TwoLayerNet, DeepReLUNet)):
         raise ValueError(f"net: expected a TwoLayerNet or DeepReLUNet, got {type(net).__name__}")
@@ -312,7 +312,7 @@ class LpWitness:
 
         Examples
         --------
-        >>> from numerics.models.network import TwoLayerNet
+        >>> from numerics.models import TwoLayerNet
         >>> net = TwoLayerNet([1.0], [[1.0, -2.0]], [0.0], "relu")
         >>> w = LpWitness("point", np.array([[3.0, 1.0]]), 3.0, 2.0)
         >>> round(w.verify(net), 6), w.verify(net, p=1), w.verify(net, p="inf")
@@ -404,7 +404,7 @@ def pair_lower_bound_lp(net, X, domain: Domain | None = None, p=2, *,
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> net = TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "relu")
     >>> v, w = pair_lower_bound_lp(net, [[1.0, 0.0], [0.0, 1.0]], p="inf")
     >>> round(v, 9), w.kind
@@ -562,7 +562,7 @@ def lp_lower_bound(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
 
     Examples
     --------
-    >>> from numerics.models.network import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet
     >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu")
     >>> v, w, m = lp_lower_bound(net, Domain.ball(), p="inf", seed=0)
     >>> round(v, 9), m
@@ -648,7 +648,7 @@ def _finish(v: float) -> float:
 
 
 def _two_layer(net) -> TwoLayerNet:
-    from numerics.models.deep import DeepReLUNet
+    from numerics.models import DeepReLUNet
 
     if isinstance(net, DeepReLUNet) and net.depth == 1:
         return net.to_two_layer()
@@ -906,7 +906,7 @@ def lp_lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=
     >>> round(rep.lower, 9), round(rep.exact, 9), round(rep.upper, 9)
     (2.0, 2.0, 2.0)
     """
-    from numerics.models.deep import DeepReLUNet, product_norm_upper_bound
+    from numerics.models import DeepReLUNet, product_norm_upper_bound
 
     net = _check_net(net)
     domain = _check_domain(domain)

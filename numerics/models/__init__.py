@@ -12,3 +12,39 @@ The models share one small protocol: ``values(X)``, ``gradients(X)``, ``save`` /
 root plumbing of :mod:`numerics` (``_validate``, ``data``, ``domain``); nothing
 else in :mod:`numerics`.
 """
+
+from numerics.models.deep import (  # noqa: F401
+    DeepReLUNet,
+    gradient_ascent_lower_bound,
+    product_norm_upper_bound,
+)
+from numerics.models.init import (  # noqa: F401
+    BIAS_KINDS,
+    gradient_covariance,
+    he_deep,
+    he_layers,
+    he_two_layer,
+)
+from numerics.models.multilayer import (  # noqa: F401
+    MultiLayerClassifier,
+    inf_norm,
+    margin_and_weight_gradients,
+)
+from numerics.models.network import (  # noqa: F401
+    TwoLayerNet,
+)
+
+__all__ = [
+    "BIAS_KINDS",
+    "DeepReLUNet",
+    "MultiLayerClassifier",
+    "TwoLayerNet",
+    "gradient_ascent_lower_bound",
+    "gradient_covariance",
+    "he_deep",
+    "he_layers",
+    "he_two_layer",
+    "inf_norm",
+    "margin_and_weight_gradients",
+    "product_norm_upper_bound",
+]

@@ -239,7 +239,7 @@ def product_norm_upper_bound(net: DeepReLUNet, p=2) -> float:
     >>> product_norm_upper_bound(net, 2), product_norm_upper_bound(net, 1)
     (5.656854..., 4.0)
     """
-    from numerics.lipschitz.lp import dual_exponent, lp_norm, operator_norm_bound
+    from numerics.lipschitz import dual_exponent, lp_norm, operator_norm_bound
 
     q = dual_exponent(p)
     p = dual_exponent(q)
@@ -271,6 +271,6 @@ def gradient_ascent_lower_bound(net: DeepReLUNet, domain=None, p=2, *, X=None, s
     >>> round(val, 6), wit.kind
     (2.236068, 'point')
     """
-    from numerics.lipschitz.lp import lp_lower_bound
+    from numerics.lipschitz import lp_lower_bound
 
     return lp_lower_bound(net, domain, p, X=X, seed=seed, n_starts=n_starts, steps=steps)

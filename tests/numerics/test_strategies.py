@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from numerics.data import Dataset
 from numerics.domain import Domain
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 from numerics.strategies import (
     ACTIVATION_SPECS,
     clustered_datasets,

@@ -38,8 +38,8 @@ def _load_data(path: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def run(args) -> dict:
-    from numerics.certify.certificates import FIT_TOL, certify
-    from numerics.models.network import TwoLayerNet
+    from numerics.certify import FIT_TOL, certify
+    from numerics.models import TwoLayerNet
 
     if not Path(args.net).exists():
         raise FileNotFoundError(f"net: no such file {args.net}")
@@ -47,7 +47,7 @@ def run(args) -> dict:
     X, y = _load_data(args.data)
     fit_tol = FIT_TOL if args.fit_tol is None else args.fit_tol
     certs = certify(net, X, y, radius=args.radius, fit_tol=fit_tol, delta=args.delta)
-    from numerics.certify.certificates import Instance
+    from numerics.certify import Instance
 
     fit = Instance(net, X, y, radius=args.radius, fit_tol=fit_tol).check("exact_fit")
     lines = [f"network: {net!r}; data: n = {X.shape[0]}, d = {X.shape[1]}",

@@ -38,7 +38,7 @@ def demo_network(seed: int = 0):
     >>> demo_network().k, demo_network().d
     (16, 3)
     """
-    from numerics.models.network import TwoLayerNet
+    from numerics.models import TwoLayerNet
 
     rng = np.random.default_rng(seed)
     k, d = 16, 3
@@ -47,14 +47,14 @@ def demo_network(seed: int = 0):
 
 
 def _report(net, domain, seed, X=None):
-    from numerics.lipschitz.l2 import lipschitz_report
+    from numerics.lipschitz import lipschitz_report
 
     return lipschitz_report(net, domain, X=X, seed=seed)
 
 
 def run(args) -> dict:
     from numerics.domain import Domain
-    from numerics.models.network import TwoLayerNet
+    from numerics.models import TwoLayerNet
 
     if args.net is None and not args.demo:
         raise ValueError("net: give a network .npz file or --demo")

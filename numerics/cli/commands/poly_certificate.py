@@ -33,7 +33,7 @@ def register(parser):
 
 
 def run(args) -> dict:
-    from numerics.construct.polynomial import (
+    from numerics.construct import (
         energy_certificate,
         gradient_energy,
         min_energy_interpolant,
@@ -90,7 +90,7 @@ def reproduce(out_dir: Path, *, seed: int, size: str = "fast") -> list[Path]:
 
     ``size``: ``"fast"`` (the default used by ``robustlaw reproduce``, well under a
     minute), ``"full"`` (more d, c and seeds) or ``"tiny"`` (for tests)."""
-    from numerics.construct.polynomial import regime_rows
+    from numerics.construct import regime_rows
     from numerics.records import write_json_atomic, write_text_atomic
     from theory import sphere
     from theory.latex import render_table

@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from numerics.certify.certificates import (
+from numerics.certify import (
     certify,
     gamma_exact,
     gamma_lower,
@@ -20,12 +20,12 @@ from numerics.certify.certificates import (
 )
 from numerics.cli import main
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import (
+from numerics.lipschitz import (
     lipschitz_report,
     path_norm_upper_bound,
     spectral_upper_bound,
 )
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 from theory import bounds as tb
 from theory.bounds import get_bound
 

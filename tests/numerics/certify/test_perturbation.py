@@ -6,7 +6,7 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics.certify.perturbation import (
+from numerics.certify import (
     depth_one_attaining_perturbation,
     even_spread_perturbation,
     margin_change_bound,
@@ -14,7 +14,7 @@ from numerics.certify.perturbation import (
     project_rows_l1,
     worst_margin_perturbation,
 )
-from numerics.models.multilayer import MultiLayerClassifier, inf_norm
+from numerics.models import MultiLayerClassifier, inf_norm
 from theory.perturbation import margin_change_bound_expr, s4_symbols
 
 ACTS = ["relu", "leaky_relu:0.1", "tanh", "abs"]

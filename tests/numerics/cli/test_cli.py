@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from numerics.cli import build_parser, main
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 EXPECTED = {"lipschitz", "certify", "poly-certificate", "tables", "sweep", "figure",
             "reproduce", "random-networks", "random-features", "tradeoff"}
@@ -36,7 +36,7 @@ def test_lipschitz_json_fields(tmp_path, capsys, domain):
     assert out["lower"] <= out["exact"] * (1 + 1e-9) <= out["upper"] * (1 + 1e-9)
     # the witness reproduces the lower bound
     from numerics.domain import Domain
-    from numerics.lipschitz.l2 import Witness
+    from numerics.lipschitz import Witness
 
     w = Witness(out["witness"]["kind"], np.array(out["witness"]["points"]),
                 out["witness"]["value"])

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics.construct.constructions import (
+from numerics.construct import (
     CONSTRUCTIONS,
     FIT_TOL,
     c1_lipschitz_bound,
@@ -22,8 +22,8 @@ from numerics.construct.constructions import (
 )
 from numerics.data import random_dataset
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import lipschitz_report
-from numerics.models.network import TwoLayerNet
+from numerics.lipschitz import lipschitz_report
+from numerics.models import TwoLayerNet
 
 RELU = ("C1", "C2", "C3", "C4")  # C5 (power:p, k = dim of the space) is tested separately
 BALL = Domain.ball(1.0)

@@ -15,7 +15,7 @@ from numerics.construct.fit import (
     loss_and_gradient,
 )
 from numerics.data import random_dataset
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 
 def _acts(spec, k=3, d=2):

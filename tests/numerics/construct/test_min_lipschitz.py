@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
 
-from numerics.construct.fit import fit_interpolant
+from numerics.construct import fit_interpolant
 from numerics.construct.min_lipschitz import (
     LipCertificate,
     _lagrangian,
@@ -24,9 +24,8 @@ from numerics.construct.min_lipschitz import (
 from numerics.data import random_dataset
 from numerics.domain import Domain
 from numerics.experiments.tradeoff import data_lower_bounds
-from numerics.lipschitz.l2 import gradient_lower_bound
-from numerics.lipschitz.lipsdp import certify_multipliers, reduced_matrix
-from numerics.models.network import TwoLayerNet
+from numerics.lipschitz import certify_multipliers, gradient_lower_bound, reduced_matrix
+from numerics.models import TwoLayerNet
 
 BALL = Domain.ball(1.0)
 

@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics.cli import main
-from numerics.construct.polynomial import (
+from numerics.construct import (
     RCOND_MIN,
     energy_certificate,
     fit_power_network,
@@ -30,8 +30,8 @@ from numerics.construct.polynomial import (
 )
 from numerics.data import Dataset, random_dataset, sphere_data
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import lipschitz_report, path_norm_upper_bound, spectral_upper_bound
-from numerics.models.network import TwoLayerNet
+from numerics.lipschitz import lipschitz_report, path_norm_upper_bound, spectral_upper_bound
+from numerics.models import TwoLayerNet
 from theory import sphere
 from theory.sphere import eigenvalue, monomial_integral, tangential_gradient
 from theory.tensors import network_polynomial
@@ -200,7 +200,7 @@ def test_low_rank_and_trained_fits_satisfy_certificate(seed, case):
 
 @pytest.mark.parametrize("d,p,n,k,seed", [(4, 2, 10, 5, 0), (3, 3, 12, 6, 1)])
 def test_trained_networks_satisfy_certificate(d, p, n, k, seed):
-    from numerics.construct.fit import fit_interpolant
+    from numerics.construct import fit_interpolant
 
     D = random_dataset(n, d, seed=seed)
     res = fit_interpolant(D.X, D.y, k=k, activation=f"power:{p}", seed=seed)

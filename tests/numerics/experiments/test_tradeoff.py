@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.cli.commands import tradeoff as cmd
-from numerics.construct.constructions import c1_one_neuron_per_point
-from numerics.construct.fit import fit_interpolant
+from numerics.construct import c1_one_neuron_per_point, fit_interpolant
 from numerics.data import random_dataset
 from numerics.domain import Domain
 from numerics.experiments.sweep import append_record, load_records
@@ -28,7 +27,7 @@ from numerics.experiments.tradeoff import (
     tradeoff_table,
     verify_curve,
 )
-from numerics.lipschitz.l2 import lipschitz_report
+from numerics.lipschitz import lipschitz_report
 
 BALL = Domain.ball(1.0)
 N, D_, KS = 10, 6, [3, 6, 10]

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from numerics.cli.commands import random_networks as cmd
 from numerics.domain import Domain
 from numerics.experiments import width as W
-from numerics.lipschitz.lp import LpWitness
-from numerics.models.init import he_deep, he_two_layer
+from numerics.lipschitz import LpWitness
+from numerics.models import he_deep, he_two_layer
 
 
 def assert_certified(value: float, recomputed: float) -> None:

@@ -49,7 +49,7 @@ from numerics.lipschitz.l2 import (
     relu_domain_upper_bound,
     spectral_upper_bound,
 )
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 from numerics.strategies import domains, two_layer_nets
 
 PL = ("relu", "leaky_relu", "abs")
@@ -642,8 +642,8 @@ def test_smooth_search_survives_overflowing_second_derivative():
     return a non-finite value (a ci-profile failure on a softplus:3 net led to
     guards in the search direction; this pins the far-out regime)."""
     from numerics.domain import Domain
-    from numerics.lipschitz.l2 import gradient_lower_bound
-    from numerics.models.network import TwoLayerNet
+    from numerics.lipschitz import gradient_lower_bound
+    from numerics.models import TwoLayerNet
 
     net = TwoLayerNet([1.0, -2.0, 0.5], [[300.0], [-250.0], [1.0]], [0.0, 5.0, -1.0],
                       "softplus:3")

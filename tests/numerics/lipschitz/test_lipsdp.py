@@ -9,18 +9,19 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import exact_relu_lipschitz, spectral_upper_bound
-from numerics.lipschitz.lipsdp import (
+from numerics.lipschitz import (
     LipSDPResult,
     certify_multipliers,
+    exact_relu_lipschitz,
     lipsdp_matrix,
     lipsdp_upper_bound,
     neuron_sectors,
     reduced_matrix,
     sdp_dual_value,
     spectral_multipliers,
+    spectral_upper_bound,
 )
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 PL_ACTS = ("relu", "leaky_relu:0.1", "abs")
 ACTS = PL_ACTS + ("tanh", "softplus:2")

@@ -24,8 +24,7 @@ from numerics.lipschitz.lp import (
     pair_lower_bound_lp,
     path_norm_upper_bound_lp,
 )
-from numerics.models.deep import DeepReLUNet
-from numerics.models.network import TwoLayerNet
+from numerics.models import DeepReLUNet, TwoLayerNet
 
 
 def assert_certified(value: float, recomputed: float) -> None:
@@ -178,7 +177,7 @@ def test_wrong_dual_norm_is_caught():
     """Measuring gradients in the primal norm instead of the dual one breaks the
     sandwich, with the same checker."""
     net = TwoLayerNet([1.0], [[1.0, -2.0, 3.0]], [0.0], "relu")
-    from numerics.lipschitz.l2 import region_gradients
+    from numerics.lipschitz import region_gradients
 
     G = region_gradients(net, Domain.rd())
     for p in (1.0, INF):
@@ -218,7 +217,7 @@ def _valid_on_family(bound, domain, p) -> bool:
 @pytest.mark.parametrize("p", PS)
 @pytest.mark.parametrize("domain", [Domain.rd(), Domain.ball(1.0)], ids=["rd", "ball"])
 def test_wrong_upper_bounds_are_caught(p, domain):
-    from numerics.lipschitz.l2 import slope_ranges
+    from numerics.lipschitz import slope_ranges
 
     q = dual_exponent(p)
     for good in (path_norm_upper_bound_lp, operator_upper_bound_lp):

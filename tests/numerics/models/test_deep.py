@@ -7,9 +7,13 @@ from hypothesis import strategies as st
 
 from numerics.domain import Domain
 from numerics.lipschitz.lp import INF, LpWitness, dual_exponent, lp_norm, operator_norm_bound
-from numerics.models.deep import DeepReLUNet, gradient_ascent_lower_bound, product_norm_upper_bound
-from numerics.models.init import he_deep
-from numerics.models.network import TwoLayerNet
+from numerics.models import (
+    DeepReLUNet,
+    TwoLayerNet,
+    gradient_ascent_lower_bound,
+    he_deep,
+    product_norm_upper_bound,
+)
 
 
 def assert_certified(value: float, recomputed: float) -> None:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from numerics.models.init import gradient_covariance, he_deep, he_layers, he_two_layer
+from numerics.models import gradient_covariance, he_deep, he_layers, he_two_layer
 
 
 def covariance_close_to_identity(G: np.ndarray, z: float = 5.0) -> bool:

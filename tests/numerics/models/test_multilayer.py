@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.models.multilayer import MultiLayerClassifier, inf_norm
+from numerics.models import MultiLayerClassifier, inf_norm
 
 ACTS = ["relu", "leaky_relu:0.1", "tanh", "abs"]
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from numerics.models.network import TwoLayerNet
+from numerics.models import TwoLayerNet
 
 SPECS = ["relu", "leaky_relu:0.2", "abs", "softplus:2", "tanh", "power:2", "power:3"]
 
