@@ -46,7 +46,7 @@ def anchors_of(text: str) -> set[str]:
 
 
 def missing_citations(texts: dict[str, str], anchors: set[str]) -> list[tuple[str, str]]:
-    """``(where, anchor)`` for every ``docs/mathematics.md#<anchor>`` citation not in ``anchors``."""
+    """``(where, anchor)`` for each ``docs/mathematics.md#<anchor>`` citation not in ``anchors``."""
     return [(where, a) for where, text in texts.items() for a in CITATION.findall(text)
             if a not in anchors]
 

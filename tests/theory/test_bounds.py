@@ -145,7 +145,8 @@ def test_geometry_derivation_matches_bound():
 
 def test_r1_regime_is_theory_statement():
     reg = get_bound("R1").regime("linear")
-    # THEORY R1.5: sqrt(2n/r)/(1+sqrt c) up to (1 + 2/r)^(-1/2), with r = k, n = c d
+    # docs/mathematics.md#r1-projection-bound (regime): sqrt(2n/r)/(1+sqrt c)
+    # up to (1 + 2/r)^(-1/2), with r = k, n = c d
     target = sp.sqrt(2 * c * d / k) / (1 + sp.sqrt(c)) / sp.sqrt(1 + 2 / k)
     assert sp.simplify(reg.leading - target) == 0
     assert reg.correction == 0
@@ -165,7 +166,7 @@ def test_r2_r3_bln_regimes():
     assert sp.simplify(r2.leading - sp.sqrt(c * d / k) / C_delta) == 0
     assert sp.simplify(r2.correction + sp.sqrt(c * d / k) / C_delta / (c * d)) == 0
     r3 = get_bound("R3").regime("poly", p=2)
-    # THEORY R3: bound ~ sqrt(n d)/min(k, d) with n = c d^2
+    # docs/mathematics.md#r3-quadratic-rank (regime): bound ~ sqrt(n d)/min(k, d) with n = c d^2
     assert sp.simplify(r3.leading - sp.sqrt(c * d**2 * d) / k) == 0
     bln = get_bound("BLN").regime("linear")
     assert sp.simplify(bln.leading - tb.c_univ * sp.sqrt(c * d / k)) == 0
