@@ -1,6 +1,7 @@
 r"""R4: the energy certificate for polynomial activations, as :class:`Bound` objects.
 
-THEORY.md §2 R4. Every :math:`f\in F_k(t^p)` restricted to :math:`S^{d-1}` lies in
+Statement and proof: ``docs/mathematics.md#r4-energy-certificate``.
+Every :math:`f\in F_k(t^p)` restricted to :math:`S^{d-1}` lies in
 :math:`V = \bigoplus_{j\in J} H_j` (:math:`J = \{0,\dots,p\}` with biases,
 :math:`\{j\le p: j\equiv p \bmod 2\}` without). For interpolation of values v at
 points :math:`u_i\in S^{d-1}`:
@@ -57,7 +58,7 @@ E_min = sp.Symbol("E_min", positive=True)
 #: Fraction of the space used: :math:`n = c_N \dim V` (0 < c_N < 1).
 c_N = sp.Symbol("c_N", positive=True)
 
-_REF = "THEORY.md §2 R4"
+_REF = "docs/mathematics.md#r4-energy-certificate"
 _BLN = "Bubeck, Li, Nagaraj, COLT 2021 (arXiv 2009.14444)"
 
 
@@ -162,7 +163,7 @@ R4_ball = register(Bound(
     hypotheses=(Hypothesis("exact_fit"), Hypothesis("data_on_sphere"),
                 Hypothesis("homogeneous_power", r"$\psi(t) = t^p$, no biases")),
     status="proved",
-    references=(_REF,),
+    references=("docs/mathematics.md#r4-ball",),
     derivation=(
         "Euler: x.grad g = p g, so on S |grad g|^2 = |grad_S g|^2 + p^2 g^2.",
         "E|grad g|^2 = sum_j (lambda_j + p^2) ||g_j||^2: kernel weights 1/(lambda_j + p^2).",
@@ -179,7 +180,7 @@ R4_params = register(Bound(
     expr=n / (d + 1),
     hypotheses=(Hypothesis("generic_data"), Hypothesis("both_labels")),
     status="proved",
-    references=(_REF + ".4",),
+    references=("docs/mathematics.md#r4-parameter-count",),
     regimes={"poly": {}},
     derivation=(
         "a (w.x+b)^p = (|a|^{1/p}(w.x+b))^p up to a sign: each neuron has d+1 effective "
@@ -199,7 +200,8 @@ R4_regime = register(Bound(
     expr=heuristic_energy(p, d, c_N),
     hypotheses=(Hypothesis("generic_data"), Hypothesis("random_labels")),
     status="heuristic",
-    references=(_REF + ".5",),
+    references=("docs/mathematics.md#r4-regime",),
+    relation="approx",
     regimes={"poly": {}},
     regime_note="Marchenko--Pastur mean inverse eigenvalue; confronted numerically",
 ))
@@ -215,6 +217,7 @@ R4_combined = register(Bound(
     hypotheses=(Hypothesis("generic_data"), Hypothesis("random_labels"),
                 Hypothesis("exact_fit")),
     status="heuristic",
-    references=(_REF + ".5", _BLN),
+    references=("docs/mathematics.md#r4-regime", _BLN),
+    relation="gtrsim",
     regimes={"poly": {}},
 ))

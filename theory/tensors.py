@@ -6,7 +6,7 @@ tensor :math:`T = \sum_\ell a_\ell w_\ell^{\otimes p}` acting as
 With biases, homogenize: :math:`(w\cdot x + b)^p = (\tilde w\cdot\tilde x)^p` with
 :math:`\tilde w = (w, b)`, :math:`\tilde x = (x, 1)` (tensor in d + 1 variables).
 
-Facts implemented and checked here (THEORY.md §4):
+Facts implemented and checked here (``docs/mathematics.md#tensors-and-sphere``):
 
 - :math:`\dim \mathrm{Sym}^p(\mathbb R^d) = \binom{d+p-1}{p}`, polynomials of
   degree <= p in d variables: :math:`\binom{d+p}{p}`.

@@ -25,6 +25,7 @@ from theory.bounds import (
     n,
     register,
 )
+from theory.bounds import core as tbc
 
 KEYS = ["R1", "R1.pair", "R1.geom", "R1.sphere", "R1.sphere.agg", "R1.op", "R2", "R2.Gamma",
         "R2.inst", "R3", "BLN", "BS", "Shmalo"]
@@ -43,7 +44,7 @@ def test_registry_has_every_bound_with_status():
 
 
 def test_register_duplicate_and_unknown_key_raise(monkeypatch):
-    monkeypatch.setattr(tb, "_REGISTRY", dict(tb._REGISTRY))
+    monkeypatch.setattr(tbc, "_REGISTRY", dict(tbc._REGISTRY))
     b = get_bound("R1")
     with pytest.raises(ValueError, match="bound"):
         register(b.with_expr(2 * b.expr, key="R1"))
@@ -51,13 +52,14 @@ def test_register_duplicate_and_unknown_key_raise(monkeypatch):
         register("R1")
     with pytest.raises(ValueError, match="key"):
         get_bound("no-such-bound")
-    new = register(Bound(key="TEST.x", name="t", statement="s", quantity="q", expr=n / k))
+    new = register(Bound(key="TEST.x", name="t", statement="s", quantity="q", expr=n / k,
+                         anchor="notation"))
     assert get_bound("TEST.x") is new
     assert "TEST.x" in [x.key for x in all_bounds()]
 
 
 def test_all_bounds_skips_only_missing_listed_modules(monkeypatch):
-    monkeypatch.setattr(tb, "THEORY_MODULES", ("theory.bounds", "theory.no_such_module_xyz"))
+    monkeypatch.setattr(tbc, "THEORY_MODULES", ("theory.bounds", "theory.no_such_module_xyz"))
     assert any(b.key == "R1" for b in all_bounds())
 
 
@@ -66,9 +68,14 @@ def test_all_bounds_skips_only_missing_listed_modules(monkeypatch):
     ({"direction": "sideways"}, "direction"),
     ({"key": ""}, "key"),
     ({"regimes": {"cubic": {}}}, "regimes"),
+    ({"anchor": "Not An Anchor"}, "anchor"),
+    ({"anchor": "", "key": "NOFAMILY"}, "anchor"),
+    ({"relation": "gt"}, "relation"),
+    ({"status": "heuristic"}, "relation"),
+    ({"status": "heuristic", "relation": "le"}, "relation"),
 ])
 def test_bound_validation(kw, arg):
-    base = dict(key="T", name="t", statement="s", quantity="q", expr=n)
+    base = dict(key="T", name="t", statement="s", quantity="q", expr=n, anchor="notation")
     base.update(kw)
     with pytest.raises(ValueError, match=arg):
         Bound(**base)
@@ -138,7 +145,8 @@ def test_geometry_derivation_matches_bound():
 
 def test_r1_regime_is_theory_statement():
     reg = get_bound("R1").regime("linear")
-    # THEORY R1.5: sqrt(2n/r)/(1+sqrt c) up to (1 + 2/r)^(-1/2), with r = k, n = c d
+    # docs/mathematics.md#r1-projection-bound (regime): sqrt(2n/r)/(1+sqrt c)
+    # up to (1 + 2/r)^(-1/2), with r = k, n = c d
     target = sp.sqrt(2 * c * d / k) / (1 + sp.sqrt(c)) / sp.sqrt(1 + 2 / k)
     assert sp.simplify(reg.leading - target) == 0
     assert reg.correction == 0
@@ -158,7 +166,7 @@ def test_r2_r3_bln_regimes():
     assert sp.simplify(r2.leading - sp.sqrt(c * d / k) / C_delta) == 0
     assert sp.simplify(r2.correction + sp.sqrt(c * d / k) / C_delta / (c * d)) == 0
     r3 = get_bound("R3").regime("poly", p=2)
-    # THEORY R3: bound ~ sqrt(n d)/min(k, d) with n = c d^2
+    # docs/mathematics.md#r3-quadratic-rank (regime): bound ~ sqrt(n d)/min(k, d) with n = c d^2
     assert sp.simplify(r3.leading - sp.sqrt(c * d**2 * d) / k) == 0
     bln = get_bound("BLN").regime("linear")
     assert sp.simplify(bln.leading - tb.c_univ * sp.sqrt(c * d / k)) == 0
@@ -213,7 +221,9 @@ def test_latex_of_bounds():
     for b in all_bounds():
         tex = b.latex()
         assert tex.startswith(b.quantity)
-        assert (r"\ge" in tex) == (b.direction == "lower")
+        rel = tex[len(b.quantity):].split()[0]
+        assert rel == tb.RELATIONS[b.relation]
+        assert (rel == r"\le") == (b.direction == "upper" and b.status != "heuristic")
 
 
 def test_sharpened_constant_derivation_and_comparison():
@@ -228,3 +238,19 @@ def test_sharpened_constant_derivation_and_comparison():
     diff = sp.lambdify(delta, C_delta - tb.C_delta_sharp)
     assert all(diff(x) > 0 for x in np.linspace(1e-6, 0.99, 200))
     assert get_bound("R2.sharp").probability == 1 - delta
+
+
+def test_anchor_defaults_to_the_longest_family_prefix():
+    base = dict(name="t", statement="s", quantity="q", expr=n)
+    assert Bound(key="R4.ball.extra", **base).anchor == "r4-ball"
+    assert Bound(key="R4.other", **base).anchor == "r4-energy-certificate"
+    assert Bound(key="R1.sphere", **base).anchor == "r1-sphere"
+    assert Bound(key="R1.sphere", anchor="notation", **base).anchor == "notation"
+
+
+def test_relation_is_rendered_and_heuristics_never_claim_an_inequality():
+    for b in all_bounds():
+        if b.status == "heuristic":
+            assert b.relation not in ("ge", "le"), b.key
+        else:
+            assert b.relation == ("ge" if b.direction == "lower" else "le"), b.key

@@ -9,8 +9,8 @@ import sympy as sp
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from theory import bounds as tb
 from theory.bounds import Bound, all_bounds, n, register
+from theory.bounds import core as tb
 from theory.latex import (
     Raw,
     bounds_table,
@@ -77,6 +77,7 @@ def test_tables_render_every_registered_bound(monkeypatch):
     monkeypatch.setattr(tb, "_REGISTRY", dict(tb._REGISTRY))
     register(Bound(key="ZZ.test", name="A test bound with 100% & _", statement="s",
                    quantity=r"\mathrm{Lip}(f)", expr=sp.sqrt(n), status="heuristic",
+                   relation="approx", anchor="notation",
                    regimes={"linear": {}}))
     bounds = all_bounds()
     tex = bounds_table(bounds)
