@@ -36,8 +36,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linprog
 
 from numerics.domain import Domain
-from numerics.lipschitz.l2 import (
-    LOWER_SAFETY,
+from numerics.lipschitz import (
     Witness,
     centered_upper_bound,
     exact_relu_lipschitz,
@@ -46,9 +45,9 @@ from numerics.lipschitz.l2 import (
     pair_lower_bound,
     path_norm_upper_bound,
     region_gradients,
-    relu_domain_upper_bound,
     spectral_upper_bound,
 )
+from numerics.lipschitz.search import LOWER_SAFETY
 from numerics.models import TwoLayerNet
 from numerics.strategies import domains, two_layer_nets
 
@@ -74,11 +73,8 @@ def assert_bracket(lowers, uppers, exact=None):
 
 
 def all_uppers(net, dom):
-    ups = [spectral_upper_bound(net, dom), path_norm_upper_bound(net, dom),
-           centered_upper_bound(net, dom)]
-    if net.activation.is_piecewise_linear:
-        ups.append(relu_domain_upper_bound(net, dom))
-    return ups
+    return [spectral_upper_bound(net, dom), path_norm_upper_bound(net, dom),
+            centered_upper_bound(net, dom)]
 
 
 def check_witness(value, w, net, dom):
@@ -571,8 +567,6 @@ def test_bad_report_arguments():
         exact_relu_lipschitz(TwoLayerNet([1.0], [[1.0, 0.0]], None, "tanh"), Domain.rd())
     with pytest.raises(ValueError, match="^net"):
         exact_relu_lipschitz(TwoLayerNet([1.0], [[1.0] * 4], None, "relu"), Domain.rd())
-    with pytest.raises(ValueError, match="^net"):
-        relu_domain_upper_bound(TwoLayerNet([1.0], [[1.0, 0.0]], None, "tanh"), Domain.rd())
 
 
 # ---------------------------------------------------------------------------
