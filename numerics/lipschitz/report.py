@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numerics._validate import as_matrix
+from numerics._validate import as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain, check_net, two_layer
 from numerics.lipschitz.deep import product_norm_upper_bound
 from numerics.lipschitz.exact import exact_lp_lipschitz, exact_relu_lipschitz
 from numerics.lipschitz.lipsdp import lipsdp_upper_bound
 from numerics.lipschitz.norms import _as_p, _p_label, dual_exponent
-from numerics.lipschitz.search import gradient_lower_bound, lp_lower_bound, pair_lower_bound
+from numerics.lipschitz.search import _gradient_search, _lp_search, _pair_search
 from numerics.lipschitz.upper import (
     UPPER_BOUND_PROVIDERS,
     _finish,
@@ -135,11 +135,13 @@ def _l2_lowers(net, domain, X, seed, n_random, steps, polish_top) -> dict:
     """name -> (value, witness) of the p = 2 two-layer lower bounds."""
     lowers = {}
     if X is not None:
-        v, w = pair_lower_bound(net, X, domain)
+        v, w = _pair_search(net, X, domain, 2.0)
         if w is not None:
             lowers["pair"] = (v, w)
-    v, w = gradient_lower_bound(net, domain, X=X, n_random=n_random, steps=steps,
-                                polish_top=polish_top, seed=seed)
+    n_random = as_positive_int(n_random, "n_random", minimum=0)
+    v, w = _gradient_search(net, domain, X, n_random=n_random, steps=steps,
+                            polish_top=polish_top, polish_rounds=20, kicks=3, lp_top=4,
+                            n_vertex=1024, rng=as_rng(seed))
     if w is not None:
         lowers["gradient"] = (v, w)
     return lowers
@@ -166,11 +168,14 @@ def _l2_uppers(net, domain, lipsdp: bool) -> dict:
 def _lp_lowers(net, domain, p, X, seed, n_random, n_starts, steps) -> dict:
     lowers = {}
     if X is not None:
-        v, w = pair_lower_bound(net, X, domain, p)
+        v, w = _pair_search(net, X, domain, p)
         if w is not None:
             lowers["pair"] = (v, w)
-    v, w, method = lp_lower_bound(net, domain, p, X=X, seed=seed, n_samples=n_random,
-                                  n_starts=n_starts, steps=steps)
+    v, w, method = _lp_search(net, domain, p, X,
+                              n_samples=as_positive_int(n_random, "n_random", minimum=0),
+                              n_starts=as_positive_int(n_starts, "n_starts", minimum=0),
+                              steps=as_positive_int(steps, "steps", minimum=0), polish_rounds=10,
+                              rng=as_rng(seed))
     if w is not None:
         lowers[method] = (v, w)
     return lowers

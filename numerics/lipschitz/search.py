@@ -111,12 +111,18 @@ def pair_lower_bound(net, X, domain: Domain | None = None, p=2, *,
     (0.707107, 'pair')
     """
     p = _as_p(p)
+    net = check_net(net, deep=p != 2.0 or not isinstance(net, TwoLayerNet))
+    domain = check_domain(domain, net.d, p)
+    X = as_matrix(X, "X", cols=net.d)
+    return _pair_search(net, X, domain, p, chunk)
+
+
+def _pair_search(net, X: np.ndarray, domain: Domain, p: float,
+                 chunk: int | None = None) -> tuple[float, Witness | None]:
+    """:func:`pair_lower_bound` on validated arguments."""
     if p != 2.0 or not isinstance(net, TwoLayerNet):
         return _pair_lower_bound_lp(net, X, domain, p, chunk=512 if chunk is None else chunk)
-    net = check_net(net)
-    domain = check_domain(domain, net.d)
     chunk = 2048 if chunk is None else chunk
-    X = as_matrix(X, "X", cols=net.d)
     if domain.kind == "sphere":
         X = domain.project(X)
     else:
@@ -137,12 +143,12 @@ def pair_lower_bound(net, X, domain: Domain | None = None, p=2, *,
     val = w.verify(net, domain)  # recomputed on the exact pair, then rounded down
     f = net(w.points)
     r = float(domain.distance(w.points[:1], w.points[1:])[0])
-    val = max(0.0, val - 64 * np.finfo(float).eps * float(np.abs(f).sum()) / r)
+    val = float(max(0.0, val - 64 * np.finfo(float).eps * float(np.abs(f).sum()) / r))
     val *= 1 - LOWER_SAFETY
     return val, Witness("pair", w.points, val)
 
 
-def _pair_lower_bound_lp(net, X, domain: Domain | None, p: float, *,
+def _pair_lower_bound_lp(net, X: np.ndarray, domain: Domain, p: float, *,
                          chunk: int) -> tuple[float, Witness | None]:
     r"""Best data-pair quotient :math:`\max_{i\ne j}|f(x_i)-f(x_j)|/\|x_i-x_j\|_p`
     over the rows of ``X`` inside the domain (a certified lower bound, with
@@ -157,9 +163,6 @@ def _pair_lower_bound_lp(net, X, domain: Domain | None, p: float, *,
     >>> round(v, 9), w.kind
     (1.0, 'pair')
     """
-    net = check_net(net, deep=True)
-    domain = check_domain(domain, net.d, p)
-    X = as_matrix(X, "X", cols=net.d)
     X = X[domain.contains(X, tol=0.0)]
     if X.shape[0] < 2:
         return 0.0, None
@@ -224,8 +227,17 @@ def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: 
     """
     net = check_net(net)
     domain = check_domain(domain, net.d)
-    rng = as_rng(seed)
     n_random = as_positive_int(n_random, "n_random", minimum=0)
+    X = None if X is None else as_matrix(X, "X", cols=net.d)
+    return _gradient_search(net, domain, X, n_random=n_random, steps=steps,
+                            polish_top=polish_top, polish_rounds=polish_rounds, kicks=kicks,
+                            lp_top=lp_top, n_vertex=n_vertex, rng=as_rng(seed))
+
+
+def _gradient_search(net: TwoLayerNet, domain: Domain, X: np.ndarray | None, *, n_random: int,
+                     steps: int, polish_top: int, polish_rounds: int, kicks: int, lp_top: int,
+                     n_vertex: int, rng: np.random.Generator) -> tuple[float, Witness | None]:
+    """:func:`gradient_lower_bound` on validated arguments."""
     starts = [domain.sample(n_random, net.d, rng)] if n_random else []
     if n_random and domain.kind == "rd":
         # regions of R^d may be far out: spread the starts over scales
@@ -235,7 +247,7 @@ def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: 
     if n_vertex and net.activation.is_piecewise_linear:
         starts.append(_vertex_starts(net, domain, n_vertex, rng))
     if X is not None:
-        starts.append(domain.project(as_matrix(X, "X", cols=net.d)))
+        starts.append(domain.project(X))
     if not starts:
         raise ValueError("n_random: need random starts or X")
     P = np.concatenate(starts)
@@ -355,15 +367,22 @@ def lp_lower_bound(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     net = check_net(net, deep=True)
     p = _as_p(p)
     domain = check_domain(domain, net.d, p)
-    q = dual_exponent(p)
-    rng = as_rng(seed)
+    X = None if X is None else as_matrix(X, "X", cols=net.d)
     n_samples = as_positive_int(n_samples, "n_samples", minimum=0)
-    n_starts = as_positive_int(n_starts, "n_starts", minimum=0)
-    steps = as_positive_int(steps, "steps", minimum=0)
-    polish_rounds = as_positive_int(polish_rounds, "polish_rounds", minimum=0)
+    return _lp_search(net, domain, p, X, n_samples=n_samples,
+                      n_starts=as_positive_int(n_starts, "n_starts", minimum=0),
+                      steps=as_positive_int(steps, "steps", minimum=0),
+                      polish_rounds=as_positive_int(polish_rounds, "polish_rounds", minimum=0),
+                      rng=as_rng(seed))
+
+
+def _lp_search(net, domain: Domain, p: float, X: np.ndarray | None, *, n_samples: int,
+               n_starts: int, steps: int, polish_rounds: int,
+               rng: np.random.Generator) -> tuple[float, Witness | None, str]:
+    """:func:`lp_lower_bound` on validated arguments."""
+    q = dual_exponent(p)
     parts = [_starts(net, domain, n_samples, rng)] if n_samples else []
     if X is not None:
-        X = as_matrix(X, "X", cols=net.d)
         parts.append(X[domain.contains(X, tol=0.0)])
     if not parts or sum(len(x) for x in parts) == 0:
         raise ValueError("n_samples: need random points or X inside the domain")
