@@ -17,7 +17,7 @@ Two experiments (issue 2, "done when"):
     uniform in the ball", with M chosen so that the baseline uses the same wall
     time as the ascent (throughput measured in the same run), and with a fixed
     M = 4096. Medians over several seeds. The remaining gap is the best proved
-    upper bound (spectral, path norm, domain-aware centred, LipSDP) divided by
+    upper bound (spectral, path norm, centered, LipSDP) divided by
     the lower bound.
 
 Run ``python benchmarks/lipschitz_search.py [--quick] [--json out.json]``.
@@ -151,7 +151,7 @@ def part_b(ks, runs: int, seed: int, n: int = 192, d: int = 24, m_fixed: int = 4
         t_sdp = time.perf_counter() - t0
         uppers = {"spectral": spectral_upper_bound(net, dom),
                   "path_norm": path_norm_upper_bound(net, dom),
-                  "domain_aware": centered_upper_bound(net, dom)}
+                  "centered": centered_upper_bound(net, dom)}
         if sdp is not None and sdp.certified:
             uppers["lipsdp"] = float(sdp.value)
         best_up = min(uppers, key=uppers.get)

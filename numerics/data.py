@@ -30,6 +30,7 @@ from numerics._validate import as_labels, as_matrix, as_positive_int, as_rng
 
 __all__ = [
     "Dataset",
+    "as_dataset",
     "gaussian_data",
     "rademacher_labels",
     "random_dataset",
@@ -150,6 +151,42 @@ class Dataset:
             if missing:
                 raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
             return cls(z["X"], z["y"])
+
+
+def as_dataset(X, y=None, *, d: int | None = None) -> Dataset:
+    """The one conversion at public entry points: a :class:`Dataset` from ``(X, y)``,
+    or ``X`` itself when it already is one (validated when it was built, so it is
+    not checked again).
+
+    Parameters
+    ----------
+    X : Dataset or array_like, shape (n, d)
+    y : array_like, shape (n,), optional
+        Labels in {-1, +1}; required with a raw ``X``, refused with a Dataset.
+    d : int, optional
+        Required dimension (ValueError naming ``X`` otherwise).
+
+    Examples
+    --------
+    >>> D = as_dataset([[0.0, 1.0], [1.0, 0.0]], [1, -1])
+    >>> as_dataset(D) is D, D.n, D.d
+    (True, 2, 2)
+    >>> as_dataset(D, d=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: X: expected 3 columns (the dimension d), got 2
+    """
+    if isinstance(X, Dataset):
+        if y is not None:
+            raise ValueError("y: give either a Dataset or the arrays X and y, not both")
+        D = X
+    else:
+        if y is None:
+            raise ValueError("y: labels are required when X is an array (or pass a Dataset)")
+        D = Dataset(X, y)
+    if d is not None and D.d != d:
+        raise ValueError(f"X: expected {d} columns (the dimension d), got {D.d}")
+    return D
 
 
 def random_dataset(n: int, d: int, seed, *, kind: str = "sphere",

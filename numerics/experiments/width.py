@@ -54,7 +54,7 @@ import numpy as np
 
 from numerics._validate import as_finite_float, as_positive_int, as_rng
 from numerics.domain import Domain
-from numerics.lipschitz.lp import (
+from numerics.lipschitz import (
     INF,
     box_upper_bound_lp,
     conversion_upper_bound_lp,
@@ -64,8 +64,9 @@ from numerics.lipschitz.lp import (
     lp_norm,
     operator_upper_bound_lp,
     path_norm_upper_bound_lp,
+    product_norm_upper_bound,
 )
-from numerics.models import TwoLayerNet, he_deep, he_layers, he_two_layer, product_norm_upper_bound
+from numerics.models import TwoLayerNet, he_deep, he_layers, he_two_layer
 from numerics.records import RecordStore, save_figure
 
 __all__ = [
@@ -185,7 +186,7 @@ def s1_shallow_record(d: int, width: int, seed: int, p, effort: dict,
     >>> r["lower"] <= r["upper"], r["norm"] == round(2 ** 0.5, 12)
     (True, True)
     """
-    from numerics.lipschitz.lp import _as_p
+    from numerics.lipschitz.norms import _as_p
 
     p = _as_p(p)
     net = he_two_layer(d, width, seed=_rng(seed, d, width))
@@ -223,7 +224,7 @@ def s1_deep_record(d: int, width: int, depth: int, seed: int, p, effort: dict) -
     >>> r["ratio"] >= 1
     True
     """
-    from numerics.lipschitz.lp import _as_p
+    from numerics.lipschitz.norms import _as_p
 
     p = _as_p(p)
     net = he_deep(d, [width] * depth, seed=_rng(seed, d, width, depth))
@@ -558,7 +559,7 @@ def s5_record(width: int, seed: int, cfg: S5Config) -> dict:
     (True, True)
     """
     from numerics.lipschitz import spectral_upper_bound
-    from numerics.lipschitz.lp import _interior
+    from numerics.lipschitz.witness import _interior
 
     X, y, _ = gaussian_mixture(cfg.n_train, cfg.d, _rng(seed, 1), mu_norm=cfg.mu_norm,
                                noise=cfg.noise)

@@ -1,27 +1,22 @@
-"""The Lipschitz toolkit: certified brackets of a network's Lipschitz constant.
+"""The Lipschitz toolkit: certified brackets of a network's Lipschitz constant, every norm.
 
 ``lower`` is attained at a witness the caller can re-verify; ``upper`` is proved;
-``exact`` is set only where it is computed exactly. Submodules: slope ranges,
-norms, witnesses, the lower-bound search, closed-form upper bounds, the LipSDP
-reduction, exact enumeration and the report that combines them. May import
-:mod:`theory`, :mod:`numerics.models` and the root plumbing; never
-:mod:`numerics.certify`, :mod:`numerics.construct` or :mod:`numerics.experiments`.
+``exact`` is set only where it is computed exactly. Submodules: ``slopes`` (slope
+ranges and their cache), ``norms`` (ℓp helpers), ``witness`` (one witness type),
+``search`` and ``ascent`` (lower bounds), ``upper`` (closed-form upper bounds),
+``deep`` (deep-network bounds), ``lipsdp`` (the LipSDP reduction), ``exact``
+(enumeration) and ``report`` (one report for every p). Other packages import
+only this face; the submodules never import it. May import :mod:`theory`,
+:mod:`numerics.models` and the root plumbing; never :mod:`numerics.certify`,
+:mod:`numerics.construct` or :mod:`numerics.experiments`.
 """
 
-from numerics.lipschitz.l2 import (  # noqa: F401
+from numerics.lipschitz.deep import product_norm_upper_bound  # noqa: F401
+from numerics.lipschitz.exact import (  # noqa: F401
     ExactResult,
-    LipschitzReport,
-    Witness,
-    centered_upper_bound,
+    exact_lp_lipschitz,
     exact_relu_lipschitz,
-    gradient_lower_bound,
-    lipschitz_report,
-    pair_lower_bound,
-    path_norm_upper_bound,
     region_gradients,
-    relu_domain_upper_bound,
-    slope_ranges,
-    spectral_upper_bound,
 )
 from numerics.lipschitz.lipsdp import (  # noqa: F401
     LipSDPResult,
@@ -34,30 +29,37 @@ from numerics.lipschitz.lipsdp import (  # noqa: F401
     sdp_dual_value,
     spectral_multipliers,
 )
-from numerics.lipschitz.lp import (  # noqa: F401
+from numerics.lipschitz.norms import (  # noqa: F401
+    INF,
     P_VALUES,
-    LpLipschitzReport,
-    LpWitness,
-    box_upper_bound_lp,
-    conversion_upper_bound_lp,
     dual_direction,
     dual_exponent,
-    exact_lp_lipschitz,
-    lp_lipschitz_report,
-    lp_lower_bound,
     lp_norm,
     operator_norm_bound,
-    operator_upper_bound_lp,
-    pair_lower_bound_lp,
-    path_norm_upper_bound_lp,
 )
+from numerics.lipschitz.report import LipschitzReport, lipschitz_report  # noqa: F401
+from numerics.lipschitz.search import (  # noqa: F401
+    gradient_lower_bound,
+    lp_lower_bound,
+    pair_lower_bound,
+)
+from numerics.lipschitz.slopes import slope_ranges  # noqa: F401
+from numerics.lipschitz.upper import (  # noqa: F401
+    box_upper_bound_lp,
+    centered_upper_bound,
+    conversion_upper_bound_lp,
+    operator_upper_bound_lp,
+    path_norm_upper_bound,
+    path_norm_upper_bound_lp,
+    spectral_upper_bound,
+)
+from numerics.lipschitz.witness import Witness  # noqa: F401
 
 __all__ = [
+    "INF",
     "ExactResult",
     "LipSDPResult",
     "LipschitzReport",
-    "LpLipschitzReport",
-    "LpWitness",
     "NeuronSectors",
     "P_VALUES",
     "Witness",
@@ -73,19 +75,17 @@ __all__ = [
     "lipschitz_report",
     "lipsdp_matrix",
     "lipsdp_upper_bound",
-    "lp_lipschitz_report",
     "lp_lower_bound",
     "lp_norm",
     "neuron_sectors",
     "operator_norm_bound",
     "operator_upper_bound_lp",
     "pair_lower_bound",
-    "pair_lower_bound_lp",
     "path_norm_upper_bound",
     "path_norm_upper_bound_lp",
+    "product_norm_upper_bound",
     "reduced_matrix",
     "region_gradients",
-    "relu_domain_upper_bound",
     "sdp_dual_value",
     "slope_ranges",
     "spectral_multipliers",

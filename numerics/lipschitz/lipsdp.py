@@ -244,7 +244,7 @@ def _ball_slope_ranges(net: TwoLayerNet, radius: float) -> tuple[np.ndarray, np.
     """:func:`numerics.lipschitz.l2.slope_ranges` on the ball, memoized on the network's
     bytes (its sympy step costs about a second for tanh, and the certificate, the
     reduced matrix and the optimizer all need the same sectors)."""
-    from numerics.lipschitz.l2 import slope_ranges  # lazy: lipschitz may import this module
+    from numerics.lipschitz.slopes import slope_ranges
 
     h = hashlib.blake2b(digest_size=16)
     for arr in (net.W, net.b):

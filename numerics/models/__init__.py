@@ -13,11 +13,7 @@ root plumbing of :mod:`numerics` (``_validate``, ``data``, ``domain``); nothing
 else in :mod:`numerics`.
 """
 
-from numerics.models.deep import (  # noqa: F401
-    DeepReLUNet,
-    gradient_ascent_lower_bound,
-    product_norm_upper_bound,
-)
+from numerics.models.deep import DeepReLUNet  # noqa: F401
 from numerics.models.init import (  # noqa: F401
     BIAS_KINDS,
     gradient_covariance,
@@ -39,12 +35,10 @@ __all__ = [
     "DeepReLUNet",
     "MultiLayerClassifier",
     "TwoLayerNet",
-    "gradient_ascent_lower_bound",
     "gradient_covariance",
     "he_deep",
     "he_layers",
     "he_two_layer",
     "inf_norm",
     "margin_and_weight_gradients",
-    "product_norm_upper_bound",
 ]

@@ -40,7 +40,7 @@ import numpy as np
 from numerics._validate import as_matrix, as_vector
 from numerics.models.network import TwoLayerNet
 
-__all__ = ["DeepReLUNet", "product_norm_upper_bound", "gradient_ascent_lower_bound"]
+__all__ = ["DeepReLUNet"]
 
 
 class DeepReLUNet:
@@ -210,67 +210,3 @@ class DeepReLUNet:
         return {"activation": "relu", "a": self.a.tolist(),
                 "weights": [W.tolist() for W in self.weights],
                 "biases": [b.tolist() for b in self.biases]}
-
-
-def product_norm_upper_bound(net: DeepReLUNet, p=2) -> float:
-    r"""Certified upper bound on :math:`\mathrm{Lip}_p(f)` on :math:`\mathbb R^d`
-    (input norm :math:`\ell_p`, :math:`p \in \{1, 2, \infty\}`, output
-    absolute value).
-
-    relu acts coordinatewise and is 1-Lipschitz in every coordinate, so it is
-    1-Lipschitz for every :math:`\ell_r` norm. Composing the layers with an
-    intermediate norm :math:`\ell_r`,
-
-    .. math::
-
-        |f(x) - f(x')| \le \|a\|_{r^*}\, \prod_{\ell=2}^{L}\|W_\ell\|_{r\to r}\,
-        \|W_1\|_{p\to r}\, \|x - x'\|_p ,
-
-    (Hölder for the last step). Returned: the minimum over :math:`r = p`
-    (:math:`\|W_1\|_{p\to p}`) and :math:`r = 2` (spectral norms, with
-    :math:`\|W_1\|_{p\to 2}` or a proved upper bound of it, see
-    :func:`numerics.lipschitz.lp.operator_norm_bound`). For p = 2 this is
-    :math:`\|a\|_2\prod_\ell\|W_\ell\|_{op}` (Gamba et al. 2023's upper
-    bound).
-
-    Examples
-    --------
-    >>> net = DeepReLUNet([1.0, 1.0], [[[3.0, 0.0], [0.0, 4.0]]])
-    >>> product_norm_upper_bound(net, 2), product_norm_upper_bound(net, 1)
-    (5.656854..., 4.0)
-    """
-    from numerics.lipschitz import dual_exponent, lp_norm, operator_norm_bound
-
-    q = dual_exponent(p)
-    p = dual_exponent(q)
-    best = np.inf
-    for r in sorted({p, 2.0}):
-        rs = dual_exponent(r)
-        val = float(lp_norm(net.a[None, :], rs)[0]) * operator_norm_bound(net.weights[0], p, r)
-        for W in net.weights[1:]:
-            val *= operator_norm_bound(W, r, r)
-        best = min(best, val)
-    return float(best)
-
-
-def gradient_ascent_lower_bound(net: DeepReLUNet, domain=None, p=2, *, X=None, seed=0,
-                                n_starts: int = 64, steps: int = 60):
-    r"""Certified lower bound on :math:`\mathrm{Lip}_{p,\Omega}(f)` with a
-    witness, by gradient ascent on the pair quotient
-    :math:`|f(x)-f(x')|/\|x-x'\|_p` started from the points of largest
-    gradient dual norm among random points of the domain (and ``X``).
-
-    Thin wrapper of :func:`numerics.lipschitz.lp.lp_lower_bound` (one
-    implementation for two-layer and deep networks); returns its
-    ``(value, witness, method)``.
-
-    Examples
-    --------
-    >>> net = DeepReLUNet([1.0], [[[2.0, -1.0]]])
-    >>> val, wit, _ = gradient_ascent_lower_bound(net, p=2, seed=0)
-    >>> round(val, 6), wit.kind
-    (2.236068, 'point')
-    """
-    from numerics.lipschitz import lp_lower_bound
-
-    return lp_lower_bound(net, domain, p, X=X, seed=seed, n_starts=n_starts, steps=steps)

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from numerics.data import (
     Dataset,
+    as_dataset,
     gaussian_data,
     rademacher_labels,
     random_dataset,
@@ -97,3 +98,18 @@ def test_bad_sizes(bad):
 def test_bad_seed(bad):
     with pytest.raises(ValueError, match="^seed: "):
         rademacher_labels(3, bad)
+
+
+def test_as_dataset_converts_once_and_passes_datasets_through():
+    D = as_dataset([[0.0, 1.0], [1.0, 0.0]], [1, -1])
+    assert isinstance(D, Dataset) and D.n == 2
+    assert as_dataset(D) is D  # no copy, no second validation
+    assert as_dataset(D, d=2) is D
+    with pytest.raises(ValueError, match="^X: expected 3 columns"):
+        as_dataset(D, d=3)
+    with pytest.raises(ValueError, match="^y:"):
+        as_dataset(D, [1, -1])
+    with pytest.raises(ValueError, match="^y:"):
+        as_dataset([[0.0, 1.0]])
+    with pytest.raises(ValueError, match="^X: rows 0 and 1"):
+        as_dataset([[0.0, 1.0], [0.0, 1.0]], [1, -1])

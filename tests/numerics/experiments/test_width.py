@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from numerics.cli.commands import random_networks as cmd
 from numerics.domain import Domain
 from numerics.experiments import width as W
-from numerics.lipschitz import LpWitness
+from numerics.lipschitz import Witness
 from numerics.models import he_deep, he_two_layer
 
 
@@ -54,7 +54,7 @@ def test_s1_records_are_certified(s1_records):
                           seed=W._rng(r["seed"], r["d"], r["width"], r["depth"]))
             assert r["ratio"] == pytest.approx(r["upper"] / r["lower"])
         w = r["witness"]
-        wit = LpWitness(w["kind"], np.array(w["points"]), w["value"],
+        wit = Witness(w["kind"], np.array(w["points"]), w["value"],
                         math.inf if w["p"] == "inf" else float(w["p"]))
         assert_certified(r["lower"], wit.verify(net, Domain.rd()))
 

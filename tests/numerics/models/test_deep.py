@@ -6,14 +6,16 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
-from numerics.lipschitz.lp import INF, LpWitness, dual_exponent, lp_norm, operator_norm_bound
-from numerics.models import (
-    DeepReLUNet,
-    TwoLayerNet,
-    gradient_ascent_lower_bound,
-    he_deep,
+from numerics.lipschitz import (
+    INF,
+    Witness,
+    dual_exponent,
+    lp_lower_bound,
+    lp_norm,
+    operator_norm_bound,
     product_norm_upper_bound,
 )
+from numerics.models import DeepReLUNet, TwoLayerNet, he_deep
 
 
 def assert_certified(value: float, recomputed: float) -> None:
@@ -87,8 +89,7 @@ def test_depth_one_equals_two_layer(seed, d, k):
 @given(deep_nets, st.sampled_from(PS), st.integers(0, 100))
 @example(DeepReLUNet([1.0], [[[2.0, -1.0]]]), 2.0, 0)
 def test_lower_below_upper(net, p, seed):
-    low, wit, _ = gradient_ascent_lower_bound(net, Domain.rd(), p, seed=seed, n_starts=4,
-                                              steps=10)
+    low, wit, _ = lp_lower_bound(net, Domain.rd(), p, seed=seed, n_starts=4, steps=10)
     up = product_norm_upper_bound(net, p)
     assert low <= up * (1 + 1e-9)
     if wit is not None:
@@ -190,6 +191,6 @@ def test_bad_inputs():
 
 def test_pair_witness_of_deep_net():
     net = _deep(2, 2, [8, 8])
-    w = LpWitness("pair", np.array([[0.0, 0.0], [1.0, 0.5]]), 0.0, 2.0)
+    w = Witness("pair", np.array([[0.0, 0.0], [1.0, 0.5]]), 0.0, 2.0)
     v = w.verify(net)
     assert v == pytest.approx(abs(net([[0.0, 0.0]])[0] - net([[1.0, 0.5]])[0]) / np.sqrt(1.25))

@@ -1,0 +1,204 @@
+r"""Tests of numerics.lipschitz.upper: every closed-form bound dominates the gradients;
+wrong bounds are caught.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from numerics.domain import Domain
+from numerics.lipschitz import (
+    INF,
+    box_upper_bound_lp,
+    centered_upper_bound,
+    conversion_upper_bound_lp,
+    dual_exponent,
+    exact_lp_lipschitz,
+    exact_relu_lipschitz,
+    gradient_lower_bound,
+    lipschitz_report,
+    lp_norm,
+    operator_norm_bound,
+    operator_upper_bound_lp,
+    pair_lower_bound,
+    path_norm_upper_bound,
+    path_norm_upper_bound_lp,
+    spectral_upper_bound,
+)
+from numerics.lipschitz.search import LOWER_SAFETY
+from numerics.models import TwoLayerNet
+
+#: relative allowance for floating-point rounding when comparing certified numbers
+ROUND = 1e-10
+
+
+SMALL = dict(n_random=64, steps=20, polish_top=8, polish_rounds=10, kicks=1, lp_top=1)
+
+
+def assert_bracket(lowers, uppers, exact=None):
+    """Every lower <= exact <= every upper (and every lower <= every upper)."""
+    for lo in lowers:
+        for up in uppers:
+            assert lo <= up * (1 + ROUND), f"lower {lo} > upper {up}"
+        if exact is not None:
+            assert lo <= exact * (1 + ROUND), f"lower {lo} > exact {exact}"
+    if exact is not None:
+        for up in uppers:
+            assert exact <= up * (1 + ROUND), f"exact {exact} > upper {up}"
+
+
+def all_uppers(net, dom):
+    return [spectral_upper_bound(net, dom), path_norm_upper_bound(net, dom),
+            centered_upper_bound(net, dom)]
+
+
+def check_witness(value, w, net, dom):
+    assert w is not None
+    again = w.verify(net, dom)
+    assert value <= again
+    slack = 10 * LOWER_SAFETY * again
+    if w.kind == "pair":  # the pair value is also reduced by its rounding-error bound
+        P = np.asarray(w.points)
+        slack += 64 * np.finfo(float).eps * float(np.abs(net(P)).sum()) / float(
+            dom.distance(P[:1], P[1:])[0])
+    assert again - value <= slack
+    assert w.value == value
+
+
+def _lowers(net, dom, seed):
+    rng = np.random.default_rng(seed)
+    X = dom.sample(6, net.d, rng) if dom.kind != "rd" else rng.standard_normal((6, net.d))
+    out = []
+    v, w = pair_lower_bound(net, X, dom)
+    if w is not None:
+        check_witness(v, w, net, dom)
+        out.append(v)
+    v, w = gradient_lower_bound(net, dom, X=X, seed=seed, **SMALL)
+    if w is not None:
+        check_witness(v, w, net, dom)
+        out.append(v)
+    return out
+
+
+def test_dropped_operator_norm_caught():
+    """||a|| L_psi without ||W||_op: f = 2 relu(3 x1 + 4 x2) has Lip 10, the
+    wrong bound says 2."""
+    net = TwoLayerNet([2.0], [[3.0, 4.0]], [0.1], "relu")
+    dom = Domain.ball(1.0)
+    lows = _lowers(net, dom, 0)
+    assert_bracket(lows, all_uppers(net, dom), exact_relu_lipschitz(net, dom).value)
+    wrong = float(np.linalg.norm(net.a))
+    with pytest.raises(AssertionError):
+        assert_bracket(lows, [wrong])
+
+
+def test_dropped_slope_bound_caught():
+    """power:2 on B_2: f = x1^2 has Lip 4; dropping L_psi = 2 * 2 gives 1."""
+    net = TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "power:2")
+    dom = Domain.ball(2.0)
+    lows = _lowers(net, dom, 0)
+    assert max(lows) == pytest.approx(4.0, rel=1e-9)
+    assert_bracket(lows, all_uppers(net, dom))
+    wrong = float(np.linalg.norm(net.a) * np.linalg.norm(net.W, 2))
+    with pytest.raises(AssertionError):
+        assert_bracket(lows, [wrong])
+
+
+PS = (1.0, 2.0, INF)
+
+
+PL_ACTS = ("relu", "leaky_relu:0.1", "abs")
+
+
+RTOL = 1e-9
+
+
+def _net(seed: int, k: int, d: int, act: str, bias_scale: float = 1.0) -> TwoLayerNet:
+    rng = np.random.default_rng(seed)
+    return TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)),
+                       bias_scale * rng.standard_normal(k), act)
+
+
+lp_nets = st.builds(_net, st.integers(0, 10**6), st.integers(1, 6), st.integers(1, 3),
+                 st.sampled_from(PL_ACTS))
+
+
+lp_domains = st.sampled_from([Domain.rd(), Domain.ball(1.0), Domain.ball(2.5)])
+
+
+ps = st.sampled_from(PS)
+
+
+@settings(max_examples=25)
+@given(lp_nets, lp_domains, ps)
+def test_box_dominated_by_path_and_operator(net, domain, p):
+    box = box_upper_bound_lp(net, domain, p)
+    assume(box is not None)
+    assert box <= path_norm_upper_bound_lp(net, domain, p) * (1 + 1e-9)
+    assert box <= operator_upper_bound_lp(net, domain, p) * (1 + 1e-9)
+
+
+def _uppers_dominate_gradients(seed, k, d, act, domain, p):
+    net = _net(seed, k, d, act)
+    q = dual_exponent(p)
+    P = domain.sample(300, d, np.random.default_rng(seed))
+    g = lp_norm(net.gradient(P), q).max()
+    for f in (path_norm_upper_bound_lp, operator_upper_bound_lp, conversion_upper_bound_lp):
+        assert g <= f(net, domain, p) * (1 + 1e-9)
+
+
+@settings(max_examples=25)
+@given(st.integers(0, 10**6), st.integers(1, 8), st.integers(1, 6), st.sampled_from(PL_ACTS),
+       lp_domains, ps)
+def test_uppers_dominate_gradients(seed, k, d, act, domain, p):
+    _uppers_dominate_gradients(seed, k, d, act, domain, p)
+
+
+# numerics.lipschitz.l2.slope_ranges recomputes the symbolic slope range of a smooth
+# activation on every call (seconds each), so smooth activations get one test
+@pytest.mark.slow
+def test_smooth_activation_uppers_and_no_exact():
+    net = _net(7, 5, 3, "tanh")
+    dom = Domain.ball(1.0)
+    P = dom.sample(300, 3, np.random.default_rng(0))
+    for p in PS:
+        rep = lipschitz_report(net, dom, p, seed=0, n_random=32, steps=5)
+        assert rep.exact is None and rep.exact_reason
+        g = lp_norm(net.gradient(P), dual_exponent(p)).max()
+        assert rep.lower <= rep.upper
+        for name, u in rep.uppers.items():
+            assert g <= u * (1 + 1e-9), name
+
+
+FAMILY = [_net(s, k, d, act) for s, (k, d, act) in
+          enumerate([(k, d, act) for k in (3, 5) for d in (1, 2, 3) for act in PL_ACTS])]
+
+
+def _valid_on_family(bound, domain, p) -> bool:
+    for net in FAMILY:
+        ex, _ = exact_lp_lipschitz(net, domain, p)
+        if ex is not None and bound(net, domain, p) < ex * (1 - RTOL):
+            return False
+    return True
+
+
+@pytest.mark.parametrize("p", PS)
+@pytest.mark.parametrize("domain", [Domain.rd(), Domain.ball(1.0)], ids=["rd", "ball"])
+def test_wrong_upper_bounds_are_caught(p, domain):
+    from numerics.lipschitz import slope_ranges
+
+    q = dual_exponent(p)
+    for good in (path_norm_upper_bound_lp, operator_upper_bound_lp):
+        assert _valid_on_family(good, domain, p)
+
+    def path_dropped_term(net, dom, p):  # the switching neurons' term dropped
+        lo, hi = slope_ranges(net, dom)
+        return float(lp_norm(((lo + hi) / 2 * net.a) @ net.W, q)[0])
+
+    def operator_dropped_term(net, dom, p):  # the linear (centre) term dropped
+        lo, hi = slope_ranges(net, dom)
+        return operator_norm_bound(net.W.T, 2, q) * float(np.linalg.norm(net.a * (hi - lo) / 2))
+
+    assert not _valid_on_family(path_dropped_term, domain, p)
+    assert not _valid_on_family(operator_dropped_term, domain, p)
