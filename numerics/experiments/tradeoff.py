@@ -418,7 +418,7 @@ def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict
     >>> round(tradeoff_slope(recs)[0]["slope"], 9)
     -0.5
     """
-    from numerics.experiments.sweep import fit_slopes
+    from numerics.experiments.sweep_report import fit_slopes
 
     curve = [r for r in records if r.get("kind") == "curve"]
     return fit_slopes(curve, value="upper", level=level)

@@ -11,20 +11,22 @@ import sympy as sp
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from numerics.cli import main
-from numerics.construct import (
+from numerics.certify import (
     RCOND_MIN,
     energy_certificate,
-    fit_power_network,
     gegenbauer_numeric,
+    kernel_coefficients,
+    space_weights,
+)
+from numerics.cli import main
+from numerics.construct import (
+    fit_power_network,
     gradient_energy,
     harmonic_norms,
-    kernel_coefficients,
     min_energy_interpolant,
     min_norm_interpolant,
     regime_rows,
     space_dimension,
-    space_weights,
     waring_low_rank,
     waring_network,
 )
