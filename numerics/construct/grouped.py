@@ -55,7 +55,7 @@ def c3_baum(X, y, *, group_size: int | None = None,
     :math:`|u_G\cdot x_j - 1| \ge \delta_G > 0` for every :math:`j\notin G`.
     Default width: :math:`\delta_G = \min(1, \min_{j\notin G}|u_G\cdot x_j - 1|)`.
 
-    Certified bound (THEORY.md gives none; this one is elementary):
+    Certified bound (the theory gives none; this one is elementary):
     :math:`T_G` is :math:`\delta_G^{-1}`-Lipschitz, so
     :math:`\nabla f(x) = \sum_G c_G u_G` with :math:`|c_G|\le\delta_G^{-1}`, and
 
@@ -126,7 +126,7 @@ def c4_lipschitz_bound(U, threshold: float = 0.5) -> float:
     r"""Certified :math:`\mathrm{Lip}_{B_1}` of C4 with group directions U (g, d).
 
     Derivation. With :math:`h(t) = (1-\theta)^{-1}[\mathrm{relu}(t-\theta) -
-    \mathrm{relu}(-t-\theta)]` (:math:`\theta = 1/2` in THEORY.md:
+    \mathrm{relu}(-t-\theta)]` (:math:`\theta = 1/2` in docs/mathematics.md#c4-grouped-min-norm:
     :math:`2\mathrm{relu}(t-\tfrac12) - 2\mathrm{relu}(-t-\tfrac12)`), the
     network is :math:`f(x) = \sum_G h(u_G\cdot x)`, and a.e.
 
@@ -165,7 +165,7 @@ def c4_grouped_min_norm(X, y, *, group_size: int | None = None, k: int | None = 
         f(x) = \sum_G h(u_G\cdot x), \qquad
         h(t) = \frac{\mathrm{relu}(t-\theta) - \mathrm{relu}(-t-\theta)}{1-\theta},
 
-    which is THEORY.md's :math:`2\mathrm{relu}(u\cdot x-\tfrac12) -
+    which is the construction's :math:`2\mathrm{relu}(u\cdot x-\tfrac12) -
     2\mathrm{relu}(-u\cdot x - \tfrac12)` at the default :math:`\theta = 1/2`.
     :math:`h(\pm1) = \pm1`, :math:`h = 0` on :math:`[-\theta,\theta]`.
     Exactness condition: every :math:`X_G` has full row rank and
@@ -182,7 +182,7 @@ def c4_grouped_min_norm(X, y, *, group_size: int | None = None, k: int | None = 
     k : int, optional
         Target number of neurons; m = :func:`c4_group_size` (n, k, d).
     threshold : float in (0, 1) or "auto"
-        :math:`\theta` (default 1/2, THEORY.md's choice, which minimizes the
+        :math:`\theta` (default 1/2, the construction's choice, which minimizes the
         bound). ``"auto"``: the smallest :math:`\theta \ge 1/2` that makes the
         condition hold, :math:`\max(1/2, (1+10^{-9})\max_{j\notin G}|u_G\cdot
         x_j|)` when that is < 1 (extends the exact range; the bound is the same

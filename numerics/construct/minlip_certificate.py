@@ -59,7 +59,8 @@ class LipCertificate:
     Attributes
     ----------
     method : str
-        ``'lipsdp'`` (THEORY.md §3b with the stored multipliers ``t``), ``'centered'``,
+        ``'lipsdp'`` (docs/mathematics.md#lipsdp-reduction with the stored multipliers ``t``),
+        ``'centered'``,
         ``'path_norm'`` or ``'spectral'`` (closed forms of :mod:`numerics.lipschitz.l2`).
     value : float
     domain : Domain

@@ -77,7 +77,8 @@ def c1_lipschitz_bound(tau: float, mu: float, n: int, nu: float = 1.0) -> tuple[
     .. math::
         \mathrm{Lip}_{B_1}(f) \le (1-\tau)^{-1}\sqrt{m\,(\nu + (m-1)\mu)}.
 
-    With :math:`\nu = 1` this is THEORY.md's bound (the cap ``m <= n`` is the
+    With :math:`\nu = 1` this is the bound of docs/mathematics.md#c1-one-neuron-per-point (the cap
+    ``m <= n`` is the
     trivial refinement). It needs :math:`0 < \tau < 1` and
     :math:`\mu < \tau^2`; otherwise None is returned with the reason.
 

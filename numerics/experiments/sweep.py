@@ -2,7 +2,8 @@ r"""Sweeps over (n, d, k, method, seed): the grid, one run, the resumable sweep.
 
 One *run* draws data (rows uniform on :math:`S^{d-1}`, Rademacher labels,
 both from ``seed``), builds an interpolating network with a *method* --- a
-construction of THEORY.md §3 (``C1`` ... ``C5``, :mod:`numerics.construct.constructions`)
+construction (``C1`` ... ``C5``, docs/mathematics.md#c1-one-neuron-per-point ff.,
+:mod:`numerics.construct`)
 or training (``fit``: L-BFGS on the squared loss; ``fit_path``: the same with
 path-norm regularization; :mod:`numerics.construct.fit`) --- and records, as one JSON
 object:
