@@ -1,7 +1,7 @@
 """Benchmark: the R4 energy certificate at n = 4000, p = 3.
 
 Run ``python benchmarks/poly_certificate.py``. Reports the median wall time of
-:func:`numerics.construct.polynomial.energy_certificate` (kernel, Cholesky, condition
+:func:`numerics.certify.energy_certificate` (kernel, Cholesky, condition
 estimate, certified weak-duality evaluation) against a baseline in the same
 run: the bare closed formula ``y^T K^{-1} y`` with the same kernel matrix and
 ``numpy.linalg.solve`` (no condition check, no certification), and the ratio.
@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from numerics.construct.polynomial import _kernel_matrix, energy_certificate, kernel_coefficients
+from numerics.certify import energy_certificate, kernel_coefficients, kernel_matrix
 from numerics.data import random_dataset
 
 
@@ -29,7 +29,7 @@ def _median_time(fn, repeats: int) -> tuple[float, object]:
 
 def _baseline(X, y, p, homogeneous):
     coeffs, free, _ = kernel_coefficients(X.shape[1], p, homogeneous=homogeneous)
-    K = _kernel_matrix(X, coeffs)
+    K = kernel_matrix(X, coeffs)
     a = np.linalg.solve(K, y)
     if free:
         b = np.linalg.solve(K, np.ones_like(y))

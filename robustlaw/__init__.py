@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from importlib import metadata as _metadata
 
-from numerics.certify import Certificate, certify
+from numerics.certify import Certificate, certify, energy_certificate
 from numerics.construct import (
     CONSTRUCTIONS,
     c1_one_neuron_per_point,
@@ -29,7 +29,6 @@ from numerics.construct import (
     c3_baum,
     c4_grouped_min_norm,
     construct,
-    energy_certificate,
 )
 from numerics.data import Dataset, gaussian_data, random_dataset, sphere_data
 from numerics.domain import Domain

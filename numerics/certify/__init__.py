@@ -3,26 +3,28 @@ certificate, S4) applied to one (network, data) pair.
 
 Each certificate evaluates a registered :class:`theory.bounds.Bound` on an instance,
 checks its hypotheses (a bound whose hypotheses fail is reported blocked, with the
-reason) and returns its witnesses. May import :mod:`theory`, :mod:`numerics.models`,
-:mod:`numerics.lipschitz` and the root plumbing.
+reason) and returns its witnesses. One module per bound family, sharing one
+prologue: :mod:`~numerics.certify.prologue` (the instance, hypothesis checks,
+certificate type, blocked results, the registry and :func:`certify`),
+:mod:`~numerics.certify.projection` (R1 and its sphere versions),
+:mod:`~numerics.certify.spectral` (R2 and Γ), :mod:`~numerics.certify.quadratic` (R3),
+:mod:`~numerics.certify.energy` (the R4 energy certificate and its zonal kernels),
+:mod:`~numerics.certify.perturbation` (S4). May import :mod:`theory`,
+:mod:`numerics.models`, :mod:`numerics.lipschitz` and the root plumbing; submodules
+never import this face.
 """
 
-from numerics.certify.certificates import (  # noqa: F401
-    CERTIFIERS,
-    FIT_TOL,
-    Certificate,
-    HypothesisCheck,
-    Instance,
-    certify,
-    gamma_exact,
-    gamma_lower,
-    projection_basis,
-    r1_chain,
-    r1_sphere,
-    r1_sphere_aggregate,
-    r2_monte_carlo,
-    r3_quantities,
-    register_certifier,
+from numerics.certify.energy import (  # noqa: F401
+    KINDS,
+    RCOND_MIN,
+    SPHERE_TOL,
+    EnergyCertificate,
+    energy_certificate,
+    gegenbauer_numeric,
+    kernel_coefficients,
+    kernel_matrix,
+    space_weights,
+    sphere_targets,
 )
 from numerics.certify.perturbation import (  # noqa: F401
     MarginPerturbationResult,
@@ -34,20 +36,43 @@ from numerics.certify.perturbation import (  # noqa: F401
     project_rows_l1,
     worst_margin_perturbation,
 )
+from numerics.certify.projection import r1_chain, r1_sphere, r1_sphere_aggregate  # noqa: F401
+from numerics.certify.prologue import (  # noqa: F401
+    CERTIFIERS,
+    FIT_TOL,
+    Certificate,
+    HypothesisCheck,
+    Instance,
+    certifier,
+    certify,
+    projection_basis,
+    register_certifier,
+)
+from numerics.certify.quadratic import r3_quantities  # noqa: F401
+from numerics.certify.spectral import gamma_exact, gamma_lower, r2_monte_carlo  # noqa: F401
 
 __all__ = [
     "CERTIFIERS",
     "Certificate",
+    "EnergyCertificate",
     "FIT_TOL",
     "HypothesisCheck",
     "Instance",
+    "KINDS",
     "MarginPerturbationResult",
+    "RCOND_MIN",
+    "SPHERE_TOL",
     "bound_arguments",
+    "certifier",
     "certify",
     "depth_one_attaining_perturbation",
+    "energy_certificate",
     "even_spread_perturbation",
     "gamma_exact",
     "gamma_lower",
+    "gegenbauer_numeric",
+    "kernel_coefficients",
+    "kernel_matrix",
     "margin_change_bound",
     "nonnegative_tight_instance",
     "project_rows_l1",
@@ -58,5 +83,7 @@ __all__ = [
     "r2_monte_carlo",
     "r3_quantities",
     "register_certifier",
+    "space_weights",
+    "sphere_targets",
     "worst_margin_perturbation",
 ]

@@ -2,23 +2,21 @@
 Waring networks, interpolating training and minimum-Lipschitz interpolation.
 
 Every construction returns a network that interpolates exactly (checked, never
-assumed) together with its certified Lipschitz upper bound. May import
-:mod:`theory`, :mod:`numerics.models`, :mod:`numerics.lipschitz` and the root
-plumbing; never :mod:`numerics.experiments` or the CLI.
+assumed) together with its certified Lipschitz upper bound. Modules:
+:mod:`~numerics.construct.result` (the result types), :mod:`~numerics.construct.per_point`
+(C1, C2), :mod:`~numerics.construct.grouped` (C3, C4), :mod:`~numerics.construct.polynomial`
+(C5: kernel interpolants, Waring networks), :mod:`~numerics.construct.constructions` (the
+registry), :mod:`~numerics.construct.fit` (interpolating training), and minimum-Lipschitz
+interpolation in :mod:`~numerics.construct.min_lipschitz` (the search),
+:mod:`~numerics.construct.minlip_optimize` (the local optimizer) and
+:mod:`~numerics.construct.minlip_certificate` (certificates and their re-verification).
+May import :mod:`theory`, :mod:`numerics.models`, :mod:`numerics.lipschitz`,
+:mod:`numerics.certify` (the energy certificate and its kernels) and the root plumbing;
+never :mod:`numerics.experiments` or the CLI; submodules never import this face.
 """
 
 from numerics.construct.constructions import (  # noqa: F401
     CONSTRUCTIONS,
-    FIT_TOL,
-    CertifiedUpper,
-    ConstructionResult,
-    c1_lipschitz_bound,
-    c1_one_neuron_per_point,
-    c2_cap_ramps,
-    c3_baum,
-    c4_group_size,
-    c4_grouped_min_norm,
-    c4_lipschitz_bound,
     c5_polynomial,
     construct,
 )
@@ -30,56 +28,64 @@ from numerics.construct.fit import (  # noqa: F401
     flops_per_evaluation,
     loss_and_gradient,
 )
+from numerics.construct.grouped import (  # noqa: F401
+    c3_baum,
+    c4_group_size,
+    c4_grouped_min_norm,
+    c4_lipschitz_bound,
+)
 from numerics.construct.min_lipschitz import (  # noqa: F401
-    LipCertificate,
     MinLipResult,
+    min_lipschitz_interpolant,
+    start_networks,
+)
+from numerics.construct.minlip_certificate import (  # noqa: F401
+    LipCertificate,
     PointCheck,
     certify_point,
-    lipsdp_objective,
-    min_lipschitz_interpolant,
-    optimize_from,
-    polish_exact,
-    start_networks,
     verify_point,
 )
+from numerics.construct.minlip_optimize import (  # noqa: F401
+    lipsdp_objective,
+    optimize_from,
+    polish_exact,
+)
+from numerics.construct.per_point import (  # noqa: F401
+    c1_lipschitz_bound,
+    c1_one_neuron_per_point,
+    c2_cap_ramps,
+)
 from numerics.construct.polynomial import (  # noqa: F401
-    KINDS,
-    RCOND_MIN,
-    SPHERE_TOL,
-    EnergyCertificate,
     KernelInterpolant,
     WaringFit,
-    energy_certificate,
     fit_power_network,
-    gegenbauer_numeric,
     gradient_energy,
     harmonic_norms,
-    kernel_coefficients,
     min_energy_interpolant,
     min_norm_interpolant,
     power_degree,
     regime_rows,
     space_dimension,
-    space_weights,
     waring_low_rank,
     waring_network,
+)
+from numerics.construct.result import (  # noqa: F401
+    FIT_TOL,
+    CertifiedUpper,
+    ConstructionResult,
 )
 
 __all__ = [
     "CONSTRUCTIONS",
     "CertifiedUpper",
     "ConstructionResult",
-    "EnergyCertificate",
     "FIT_STATUSES",
     "FIT_TOL",
     "FitResult",
-    "KINDS",
     "KernelInterpolant",
     "LipCertificate",
     "MinLipResult",
     "PointCheck",
-    "RCOND_MIN",
-    "SPHERE_TOL",
     "WaringFit",
     "c1_lipschitz_bound",
     "c1_one_neuron_per_point",
@@ -91,15 +97,12 @@ __all__ = [
     "c5_polynomial",
     "certify_point",
     "construct",
-    "energy_certificate",
     "fit_interpolant",
     "fit_power_network",
     "fit_seeds",
     "flops_per_evaluation",
-    "gegenbauer_numeric",
     "gradient_energy",
     "harmonic_norms",
-    "kernel_coefficients",
     "lipsdp_objective",
     "loss_and_gradient",
     "min_energy_interpolant",
@@ -110,7 +113,6 @@ __all__ = [
     "power_degree",
     "regime_rows",
     "space_dimension",
-    "space_weights",
     "start_networks",
     "verify_point",
     "waring_low_rank",

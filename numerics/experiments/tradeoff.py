@@ -15,7 +15,8 @@ For data :math:`x_i` uniform on :math:`S^{d-1}` with Rademacher labels
   :math:`f_k` interpolates, :math:`U(k) \ge \min\{\mathrm{Lip}_{B_1}(f): f\in F_k,
   f(x_i) = y_i\}`.
 - **L(k)**: the best proven lower bound on that minimum, i.e. valid for *every* k-neuron
-  interpolant (:func:`data_lower_bounds`): the projection bound R1 (THEORY.md §2) with
+  interpolant (:func:`data_lower_bounds`): the projection bound R1
+  (docs/mathematics.md#r1-projection-bound) with
   :math:`r = \min(k, d)` (its value decreases in r), and the pair bound
   :math:`2/\min_{i\in I_+, j\in I_-}\|x_i - x_j\|` (R1.pair with P = I). So
   :math:`L(k) \le \min_f \mathrm{Lip}_{B_1}(f) \le U(k)`: the minimum is bracketed.
@@ -418,7 +419,7 @@ def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict
     >>> round(tradeoff_slope(recs)[0]["slope"], 9)
     -0.5
     """
-    from numerics.experiments.sweep import fit_slopes
+    from numerics.experiments.sweep_report import fit_slopes
 
     curve = [r for r in records if r.get("kind") == "curve"]
     return fit_slopes(curve, value="upper", level=level)

@@ -26,7 +26,7 @@ def register(parser):
 def make_outputs(records, out_dir, *, value: str = "lower") -> list[Path]:
     """Figure (png, pdf), LaTeX table and ``slopes.json`` for ``records`` under
     ``out_dir``; returns the paths."""
-    from numerics.experiments.sweep import fit_slopes, plot_tradeoff, sweep_table
+    from numerics.experiments.sweep_report import fit_slopes, plot_tradeoff, sweep_table
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -39,7 +39,8 @@ def make_outputs(records, out_dir, *, value: str = "lower") -> list[Path]:
 
 
 def run(args) -> dict:
-    from numerics.experiments.sweep import fit_slopes, load_records
+    from numerics.experiments.sweep import load_records
+    from numerics.experiments.sweep_report import fit_slopes
 
     records = load_records(args.sweep)
     files = make_outputs(records, args.out, value=args.value)

@@ -33,12 +33,8 @@ def register(parser):
 
 
 def run(args) -> dict:
-    from numerics.construct import (
-        energy_certificate,
-        gradient_energy,
-        min_energy_interpolant,
-        waring_network,
-    )
+    from numerics.certify import energy_certificate
+    from numerics.construct import gradient_energy, min_energy_interpolant, waring_network
     from numerics.data import Dataset
 
     D = Dataset.load(args.data)

@@ -1,4 +1,6 @@
-"""Tests of the explicit constructions C1-C4 (numerics/constructions.py)."""
+"""Tests of the construction registry (numerics.construct.constructions): every ReLU
+construction interpolates where its condition holds, sizes, certified uppers above
+the toolkit's lower bounds, results, bad input, and C5."""
 
 import math
 
@@ -10,37 +12,21 @@ from hypothesis import strategies as st
 from numerics.construct import (
     CONSTRUCTIONS,
     FIT_TOL,
-    c1_lipschitz_bound,
     c1_one_neuron_per_point,
     c2_cap_ramps,
     c3_baum,
     c4_group_size,
     c4_grouped_min_norm,
-    c4_lipschitz_bound,
     c5_polynomial,
     construct,
 )
 from numerics.data import random_dataset
 from numerics.domain import Domain
-from numerics.lipschitz import lipschitz_report
 from numerics.models import TwoLayerNet
 
 RELU = ("C1", "C2", "C3", "C4")  # C5 (power:p, k = dim of the space) is tested separately
 BALL = Domain.ball(1.0)
 SPHERE = Domain.sphere(1.0)
-
-
-def toolkit_lower(net, domain, X=None, seed=0):
-    """The Lipschitz toolkit's certified (witnessed) lower bound. Its enumerated
-    "exact" value is not used here: it is a floating-point evaluation at a region
-    boundary and can exceed the true constant by rounding when a region is thin
-    (e.g. C2 with s ~ 1e-4 overshoots by ~1e-9 relative)."""
-    return lipschitz_report(net, domain, X=X, seed=seed, n_random=128, steps=40).lower
-
-
-def upper_is_valid(bound, net, domain, X=None, seed=0):
-    """The checker: a certified upper bound must not be below a certified lower bound."""
-    return toolkit_lower(net, domain, X, seed) <= bound * (1 + 1e-9)
 
 
 # --------------------------------------------------------------------- exactness
@@ -77,163 +63,19 @@ def test_sizes():
     assert c4_grouped_min_norm(D.X, D.y, k=12).params["group_size"] == 4
 
 
-# --------------------------------------------------------------------- failures
-def test_c1_reports_failed_condition():
-    X = np.array([[1.0, 0.0], [0.8, 0.6], [0.0, -1.0]])
-    y = np.array([1.0, -1.0, 1.0])
-    r = c1_one_neuron_per_point(X, y, tau=0.5)
-    assert not r.condition_holds and "> tau" in r.reason
-    assert r.fit_error > FIT_TOL  # neuron 0 fires at x_1
-    r = c1_one_neuron_per_point(X, y, tau=0.85)
-    assert r.condition_holds and r.fit_error <= FIT_TOL
-
-
-def test_c1_and_c2_need_the_sphere():
-    X = np.array([[2.0, 0.0], [0.0, 1.0]])
-    y = np.array([1.0, -1.0])
-    for f in (c1_one_neuron_per_point, c2_cap_ramps):
-        r = f(X, y)
-        assert not r.condition_holds and "sphere" in r.reason
-
-
-def test_c1_bound_none_when_mu_not_below_tau_squared():
-    X = np.array([[1.0, 0.0], [0.6, 0.8], [0.6, -0.8]])
-    y = np.array([1.0, 1.0, -1.0])
-    r = c1_one_neuron_per_point(X, y, tau=0.7)  # exact (0.6 <= 0.7) but mu = 0.6 > 0.49
-    assert r.condition_holds and r.fit_error <= FIT_TOL
-    assert r.upper_for(BALL) is None
-    assert "mu < tau^2" in r.bounds[0].reason
-
-
-def test_c2_reports_failed_condition_and_overlapping_caps():
-    X = np.array([[1.0, 0.0], [0.8, 0.6]])
-    y = np.array([1.0, -1.0])
-    r = c2_cap_ramps(X, y, s=0.5)  # 0.8 > 1 - s
-    assert not r.condition_holds and r.fit_error > FIT_TOL
-    r = c2_cap_ramps(X, y, s=0.15)  # exact (0.8 <= 0.85) but caps overlap (0.8 > 2*0.85^2-1)
-    assert r.condition_holds and r.fit_error <= FIT_TOL
-    assert r.upper_for(SPHERE) is None and "overlap" in r.bounds[0].reason
-    r = c2_cap_ramps(X, y)  # default s: largest with disjoint caps
-    assert r.params["caps_disjoint"] and r.upper_for(SPHERE) is not None
-
-
-def test_c3_reports_point_on_hyperplane():
-    X = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
-    y = np.array([1.0, 1.0, -1.0])
-    r = c3_baum(X, y)
-    assert not r.condition_holds and "width" in r.reason
-    assert r.fit_error > FIT_TOL
-
-
-def test_c3_reports_rank_deficient_group():
-    X = np.array([[1.0, 1.0], [2.0, 2.0], [0.0, -1.0]])
-    y = np.array([1.0, 1.0, -1.0])
-    r = c3_baum(X, y)
-    assert not r.condition_holds and "rank" in r.reason
-
-
-def test_c4_reports_failed_condition():
-    D = random_dataset(60, 8, seed=0)
-    r = c4_grouped_min_norm(D.X, D.y, group_size=4)
-    assert not r.condition_holds and "> 0.5" in r.reason
-    assert r.fit_error > FIT_TOL
-
-
-def test_c4_auto_threshold_extends_exact_range():
-    D = random_dataset(30, 40, seed=2)
-    r = c4_grouped_min_norm(D.X, D.y, group_size=4)
-    ra = c4_grouped_min_norm(D.X, D.y, group_size=4, threshold="auto")
-    assert ra.params["threshold"] >= 0.5
-    if ra.params["max_cross"] < 1:
-        assert ra.condition_holds and ra.fit_error <= FIT_TOL
-    if not r.condition_holds:
-        assert ra.params["threshold"] > 0.5
-
-
 # --------------------------------------------------------------------- bounds
 @settings(max_examples=8)
 @given(seed=st.integers(0, 2**31), name=st.sampled_from(RELU),
        d=st.sampled_from([2, 3, 12]))
 @example(seed=5, name="C1", d=3)
 @example(seed=16777216, name="C2", d=3)  # thin caps: s ~ 1e-4, the bound is attained
-def test_certified_uppers_above_toolkit_lower(seed, name, d):
+def test_certified_uppers_above_toolkit_lower(seed, name, d, upper_is_valid):
     D = random_dataset(10, d, seed=seed)
     kw = {"group_size": 1, "threshold": "auto"} if name == "C4" else {}
     r = construct(name, D.X, D.y, **kw)
     for c in r.bounds:
         if c.value is not None:
             assert upper_is_valid(c.value, r.net, c.domain, D.X, seed=seed), c
-
-
-def _c1_two_point_instance():
-    # x1.x2 = 0.5, same label, tau = 0.8: tau^2 in (mu, (1+mu)/2) so both neurons
-    # are active near the bisector; the bound's sqrt(m(1+(m-1)mu)) factor matters.
-    X = np.array([[1.0, 0.0, 0.0], [0.5, math.sqrt(3) / 2, 0.0]])
-    return X, np.array([1.0, 1.0])
-
-
-def test_c1_bound_valid_and_wrong_versions_caught():
-    X, y = _c1_two_point_instance()
-    r = c1_one_neuron_per_point(X, y, tau=0.8)
-    bound = r.upper_for(BALL)
-    assert upper_is_valid(bound, r.net, BALL, X)
-    # dropped term: (1 - tau)^-1 alone (one active neuron)
-    assert not upper_is_valid(1 / (1 - 0.8), r.net, BALL, X)
-    # dropped cross term: m = 2 but mu -> 0 inside the square root
-    assert not upper_is_valid(math.sqrt(2 * (1 + 0 * 0.5)) / (1 - 0.8), r.net, BALL, X)
-
-
-def test_c1_bound_function_wrong_inputs_give_none():
-    assert c1_lipschitz_bound(0.5, 0.25, 3)[0] is None
-    assert c1_lipschitz_bound(1.0, 0.0, 3)[0] is None
-    v, _ = c1_lipschitz_bound(0.5, 0.0, 3)
-    assert v == pytest.approx(math.sqrt(3) / 0.5)
-
-
-def test_c2_sphere_constant_exact_and_wrong_version_caught():
-    X = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-    y = np.array([1.0, -1.0, 1.0])
-    r = c2_cap_ramps(X, y, s=0.25)
-    val = r.upper_for(SPHERE)
-    rep = lipschitz_report(r.net, SPHERE, X=X, seed=0)
-    assert rep.lower <= val * (1 + 1e-9)
-    if rep.exact is not None:  # the sphere constant is attained
-        assert rep.exact == pytest.approx(val, rel=1e-6)
-    wrong = math.sqrt(1 / 0.25)  # dropped (2 - s)
-    assert not upper_is_valid(wrong, r.net, SPHERE, X)
-
-
-def test_c4_bound_valid_and_wrong_constant_caught():
-    # m = 1 groups of orthonormal points: U = diag(y) rows, |U|_op = 1; three groups
-    # are active at (1,1,1)/sqrt(3), gradient norm 2 sqrt(3) > |U|_op^2.
-    X = np.eye(30)[:6]
-    y = np.array([1.0, -1.0, 1.0, 1.0, -1.0, -1.0])
-    r = c4_grouped_min_norm(X, y, group_size=1)
-    U = X * y[:, None]
-    assert r.bounds[0].value == pytest.approx(4 * np.linalg.norm(U, 2) ** 2)
-    assert upper_is_valid(r.bounds[0].value, r.net, BALL, X)
-    assert not upper_is_valid(np.linalg.norm(U, 2) ** 2, r.net, BALL, X)  # constant 4 dropped
-    assert c4_lipschitz_bound(U) == pytest.approx(4.0)
-
-
-def test_c4_bound_against_sampled_gradients():
-    # Independent of the toolkit: gradient norms at many random ball points.
-    D = random_dataset(20, 40, seed=7)
-    r = c4_grouped_min_norm(D.X, D.y, group_size=2, threshold="auto")
-    rng = np.random.default_rng(0)
-    P = BALL.sample(4000, 40, rng)
-    P = np.concatenate([P, D.X, BALL.project(D.X[:10] + D.X[10:])])
-    g = np.linalg.norm(r.net.gradient(P), axis=1).max()
-    assert g <= r.upper_for(BALL)
-
-
-def test_c3_bound_valid():
-    D = random_dataset(12, 3, seed=0)
-    r = c3_baum(D.X, D.y)
-    bound = r.upper_for(Domain.rd())
-    rep = lipschitz_report(r.net, Domain.rd(), X=D.X, seed=0)
-    assert rep.lower <= bound * (1 + 1e-9)
-    assert rep.exact is None or rep.exact <= bound * (1 + 1e-9)
 
 
 def test_upper_for_domain_relations():

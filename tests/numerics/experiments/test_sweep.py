@@ -17,18 +17,15 @@ from hypothesis import strategies as st
 
 from numerics.cli import main
 from numerics.experiments import sweep as ex
+from numerics.experiments import sweep_report as rp
 from numerics.experiments.sweep import (
     RunSpec,
     append_record,
     check_record,
     expand_grid,
-    fit_slopes,
     load_records,
-    plot_tradeoff,
     run_one,
     run_sweep,
-    sweep_table,
-    sweep_table_rows,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -44,13 +41,6 @@ def _strip(o):
 
 
 SMALL = dict(ns=[10], ds=[12], ks=[3, 10], methods=["C1", "C3", "C4", "fit"], seeds=[0])
-
-
-@pytest.fixture(scope="module")
-def small_sweep(tmp_path_factory):
-    path = tmp_path_factory.mktemp("sweep") / "s.jsonl"
-    s = run_sweep(expand_grid(**SMALL), path, progress=False, light=True)
-    return path, s
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +192,7 @@ def test_no_sweep_point_below_a_proven_lower_bound(small_sweep, exact_sweep):
         if r.get("proven_lower") is not None:
             n_certs += 1
             assert r["proven_lower"] <= r["upper"] * (1 + 1e-9)
-            assert ex._lip_value(r, "lower") >= r["proven_lower"] * (1 - 1e-9)
+            assert rp._lip_value(r, "lower") >= r["proven_lower"] * (1 - 1e-9)
         if r.get("construction_upper") is not None:
             assert r["lipschitz"]["lower"] <= r["construction_upper"] * (1 + 1e-9)
     assert n_certs >= 3  # the check is not vacuous
@@ -233,42 +223,6 @@ def test_property_random_runs_are_consistent(seed, method, d):
     rec = run_one(RunSpec(n, d, k, method, seed), light=True)
     assert rec["status"] != "error", rec.get("error")
     assert not check_record(rec)
-
-
-# ------------------------------------------------------------------ slopes, figure, table
-def test_fit_slopes_recovers_known_slope_and_ci():
-    rng = np.random.default_rng(0)
-    recs = []
-    for k in (2, 4, 8, 16, 32, 64):
-        for _ in range(4):
-            v = 5.0 * k ** -0.5 * math.exp(0.05 * rng.standard_normal())
-            recs.append({"method": "m", "n": 64, "d": 4, "k": k, "status": "exact",
-                         "lipschitz": {"lower": v, "exact": None}})
-    recs.append({"method": "m", "n": 64, "d": 4, "k": 2, "status": "failed",
-                 "lipschitz": {"lower": 1e6, "exact": None}})  # ignored: not a fit
-    recs.append({"method": "single", "n": 64, "d": 4, "k": 2, "status": "exact",
-                 "lipschitz": {"lower": 1.0, "exact": None}})  # one k: no slope
-    (s,) = fit_slopes(recs)
-    assert s["method"] == "m" and s["points"] == 24
-    assert s["ci_low"] < -0.5 < s["ci_high"]
-    assert abs(s["slope"] + 0.5) < 0.05
-    # a wrong slope is outside the interval
-    assert not s["ci_low"] < -1.0 < s["ci_high"]
-    with pytest.raises(ValueError, match="level"):
-        fit_slopes(recs, level=1.5)
-
-
-def test_figure_and_table(small_sweep, tmp_path):
-    _, full = small_sweep
-    files = plot_tradeoff(full.records, tmp_path / "fig")
-    assert [f.suffix for f in files] == [".png", ".pdf"]
-    assert all(f.stat().st_size > 1000 for f in files)
-    tex = sweep_table(full.records)
-    assert r"\toprule" in tex and r"\bottomrule" in tex and "tab:sweep" in tex
-    rows = sweep_table_rows(full.records)
-    assert sum(r["runs"] for r in rows) == full.total
-    with pytest.raises(ValueError, match="records"):
-        plot_tradeoff([], tmp_path / "empty")
 
 
 # ------------------------------------------------------------------ commands
