@@ -8,17 +8,13 @@ is listed with the failing hypotheses instead of a value.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import numpy as np
-
 NAME = "certify"
 HELP = "certify lower bounds (R1, R2, R3) for a network on a dataset"
 
 
 def register(parser):
-    parser.add_argument("net", help="network .npz (TwoLayerNet.save)")
-    parser.add_argument("data", help="data .npz with arrays X and y")
+    parser.add_argument("net", metavar="NET", help="network .npz (TwoLayerNet.save)")
+    parser.add_argument("data", metavar="DATA", help="data .npz with arrays X and y")
     parser.add_argument("--radius", type=float, default=1.0, help="ball radius R (default 1)")
     parser.add_argument("--fit-tol", type=float, default=None,
                         help="exact-fit tolerance on max |f(x_i) - y_i| (default 1e-6)")
@@ -26,25 +22,13 @@ def register(parser):
                         help="confidence parameter of R2 (default 0.05)")
 
 
-def _load_data(path: str) -> tuple[np.ndarray, np.ndarray]:
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"data: no such file {path}")
-    with np.load(p, allow_pickle=False) as z:
-        missing = {"X", "y"} - set(z.files)
-        if missing:
-            raise ValueError(f"data: {path} lacks array(s) {sorted(missing)}")
-        return np.array(z["X"]), np.array(z["y"])
-
-
 def run(args) -> dict:
     from numerics.certify import FIT_TOL, certify
-    from numerics.models import TwoLayerNet
+    from numerics.cli.commands._files import load_dataset, load_network
 
-    if not Path(args.net).exists():
-        raise FileNotFoundError(f"net: no such file {args.net}")
-    net = TwoLayerNet.load(args.net)
-    X, y = _load_data(args.data)
+    net = load_network(args.net, "NET")
+    D = load_dataset(args.data, "DATA")
+    X, y = D.X, D.y
     fit_tol = FIT_TOL if args.fit_tol is None else args.fit_tol
     certs = certify(net, X, y, radius=args.radius, fit_tol=fit_tol, delta=args.delta)
     from numerics.certify import Instance

@@ -23,7 +23,8 @@ REPRODUCE_ORDER = 40
 
 
 def register(parser):
-    parser.add_argument("data", help="dataset .npz with arrays X (n, d) and y (n,)")
+    parser.add_argument("data", metavar="DATA",
+                        help="dataset .npz with arrays X (n, d) and y (n,)")
     parser.add_argument("--degree", type=int, required=True, help="p, the activation t^p")
     parser.add_argument("--homogeneous", action="store_true",
                         help="networks without biases (also reports the ball certificate)")
@@ -34,10 +35,14 @@ def register(parser):
 
 def run(args) -> dict:
     from numerics.certify import energy_certificate
-    from numerics.construct import gradient_energy, min_energy_interpolant, waring_network
-    from numerics.data import Dataset
+    from numerics.cli.commands._files import load_dataset
+    from numerics.construct import (
+        gradient_energy,
+        min_energy_interpolant,
+        waring_network,
+    )
 
-    D = Dataset.load(args.data)
+    D = load_dataset(args.data, "DATA")
     cert = energy_certificate(D.X, D.y, args.degree, homogeneous=args.homogeneous)
     ball = (energy_certificate(D.X, D.y, args.degree, homogeneous=True, kind="ball")
             if args.homogeneous else None)

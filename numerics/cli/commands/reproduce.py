@@ -2,7 +2,9 @@
 
 Runs the ``reproduce`` hook of every command module (ordered by
 ``REPRODUCE_ORDER``), each in its fast default configuration, and writes a
-``manifest.json`` listing every file with the seconds each step took.
+``manifest.json`` listing every file with the seconds each step took. A step
+that fails is recorded in the manifest (``failed``, with its traceback) and the
+others still run; the command then exits with status 1 naming it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import traceback
 from pathlib import Path
 
 NAME = "reproduce"
@@ -19,8 +22,10 @@ HELP = "regenerate every table and figure of the package (default configuration)
 def register(parser):
     parser.add_argument("--out", default="results", help="output directory (default: results)")
     parser.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
-    parser.add_argument("--only", action="append", default=None,
-                        help="run only these steps (repeatable), by command name")
+    names = [m.NAME for m in steps()]
+    parser.add_argument("--only", action="append", default=None, choices=names,
+                        metavar="STEP",
+                        help="run only this step (repeatable); one of: " + ", ".join(names))
 
 
 def steps():
@@ -31,7 +36,26 @@ def steps():
     return sorted(mods, key=lambda m: (m.REPRODUCE_ORDER, m.NAME))
 
 
+def _run_step(mod, out: Path, seed: int) -> dict:
+    """Run one step; a failure is recorded (with its traceback), not raised."""
+    t0 = time.perf_counter()
+    try:
+        files, error = [str(f) for f in mod.reproduce(out, seed=seed)], None
+    except Exception as exc:  # recorded; the other steps still run
+        files, error = [], {"error": f"{type(exc).__name__}: {exc}",
+                            "traceback": traceback.format_exc(limit=8)}
+    step = {"step": mod.NAME, "seconds": round(time.perf_counter() - t0, 3), "files": files}
+    if error is not None:
+        step.update(failed=True, **error)
+    return step
+
+
 def run(args) -> dict:
+    known = [m.NAME for m in steps()]
+    unknown = [s for s in args.only or () if s not in known]
+    if unknown:
+        raise ValueError(f"--only: unknown step(s) {', '.join(unknown)}; "
+                         f"choose from {', '.join(known)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     manifest = {"steps": [], "files": []}
@@ -39,13 +63,17 @@ def run(args) -> dict:
     for mod in steps():
         if args.only and mod.NAME not in args.only:
             continue
-        t0 = time.perf_counter()
-        files = [str(f) for f in mod.reproduce(out, seed=args.seed)]
-        dt = time.perf_counter() - t0
-        manifest["steps"].append({"step": mod.NAME, "seconds": round(dt, 3), "files": files})
-        manifest["files"].extend(files)
-        lines.append(f"[{dt:7.1f}s] {mod.NAME}: " + ", ".join(files))
+        step = _run_step(mod, out, args.seed)
+        manifest["steps"].append(step)
+        manifest["files"].extend(step["files"])
+        lines.append(f"[{step['seconds']:7.1f}s] {mod.NAME}: "
+                     + (f"FAILED: {step['error']}" if step.get("failed")
+                        else ", ".join(step["files"])))
         print(lines[-1], file=sys.stderr, flush=True)  # progress; stdout stays JSON-clean
+    failed = [s["step"] for s in manifest["steps"] if s.get("failed")]
+    if failed:
+        manifest["exit_code"] = 1
+        manifest["failed"] = failed
     tex = _all_tables(out, manifest["files"])
     if tex is not None:
         manifest["files"].extend(tex["files"])
@@ -60,7 +88,8 @@ def run(args) -> dict:
     manifest["files"].append(str(path))
     total = sum(step["seconds"] for step in manifest["steps"])
     manifest["text"] = "\n".join(lines[len(manifest["steps"]):] + [
-        f"wrote {len(manifest['files'])} files under {out} in {total:.1f} s (list: {path})"])
+        f"wrote {len(manifest['files'])} files under {out} in {total:.1f} s (list: {path})"]
+        + ([f"FAILED steps: {', '.join(failed)} (tracebacks in {path})"] if failed else []))
     return manifest
 
 

@@ -1,8 +1,12 @@
 """``robustlaw sweep``: interpolating networks over a grid of (n, d, k, method, seed).
 
 Each run is one JSON line in ``--out`` (appended as it finishes; rerunning the
-same command resumes, skipping the runs already recorded). See
-:mod:`numerics.experiments.sweep` for what a record holds.
+same command resumes, skipping the runs already recorded and re-running failed
+ones). See :mod:`numerics.experiments.sweep` for what a record holds.
+``--config fast`` (default) is the ``robustlaw reproduce`` grid, ``--config
+full`` a larger one; ``--n/--d/--k/--methods/--seeds`` override single axes.
+A run that raises is recorded with its traceback; the command then exits with
+status 1 and names it.
 
 Also the ``reproduce`` step (``REPRODUCE_ORDER = 50``): a fast default sweep,
 then the figure, the LaTeX table and the fitted slopes of
@@ -19,7 +23,14 @@ REPRODUCE_ORDER = 50
 
 #: The fast default configuration of ``robustlaw reproduce`` (one panel, two seeds).
 FAST = {"ns": [40], "ds": [80], "ks": [4, 8, 16, 32, 64],
-        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"]}
+        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1]}
+#: The full configuration: two sample sizes, a wider range of k, five seeds.
+FULL = {"ns": [40, 100], "ds": [80], "ks": [4, 8, 16, 32, 64, 128, 256],
+        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1, 2, 3, 4]}
+CONFIGS = {"fast": FAST, "full": FULL}
+#: Library argument names -> the options as typed (for error messages).
+ERROR_NAMES = {"ns": "--n", "ds": "--d", "ks": "--k", "methods": "--methods",
+               "method": "--methods", "seeds": "--seeds", "workers": "--workers"}
 
 
 def register(parser):
@@ -27,13 +38,16 @@ def register(parser):
 
     parser.add_argument("--out", default="results/sweep.jsonl",
                         help="JSON-lines file (default: results/sweep.jsonl)")
-    parser.add_argument("--n", type=int, nargs="+", default=FAST["ns"], help="sample sizes")
-    parser.add_argument("--d", type=int, nargs="+", default=FAST["ds"], help="dimensions")
-    parser.add_argument("--k", type=int, nargs="+", default=FAST["ks"],
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="fast",
+                        help="grid (fast: n=40, d=80, k=4..64, 2 seeds; full: n=40,100, "
+                             "k=4..256, 5 seeds); the options below override its axes")
+    parser.add_argument("--n", type=int, nargs="+", default=None, help="sample sizes")
+    parser.add_argument("--d", type=int, nargs="+", default=None, help="dimensions")
+    parser.add_argument("--k", type=int, nargs="+", default=None,
                         help="neuron counts (for fit, fit_path and C4)")
-    parser.add_argument("--methods", nargs="+", default=FAST["methods"], choices=METHODS,
+    parser.add_argument("--methods", nargs="+", default=None, choices=METHODS,
                         help="constructions C1..C5 and/or training (fit, fit_path)")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1], help="seeds")
+    parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds")
     parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     parser.add_argument("--no-resume", action="store_true",
                         help="start the file afresh instead of skipping recorded runs")
@@ -44,22 +58,36 @@ def register(parser):
                         help="skip numerics.certify.certificates.certify")
 
 
+def grid(args) -> dict:
+    """The grid axes: the ``--config`` grid with the axes given on the command line."""
+    cfg = dict(CONFIGS[args.config])
+    for key, opt in (("ns", "n"), ("ds", "d"), ("ks", "k"), ("methods", "methods"),
+                     ("seeds", "seeds")):
+        if getattr(args, opt) is not None:
+            cfg[key] = getattr(args, opt)
+    return cfg
+
+
 def run(args) -> dict:
     from numerics.experiments.sweep import expand_grid, run_sweep
 
-    specs = expand_grid(ns=args.n, ds=args.d, ks=args.k, methods=args.methods, seeds=args.seeds)
+    specs = expand_grid(**grid(args))
     s = run_sweep(specs, args.out, workers=args.workers, resume=not args.no_resume,
                   progress=not args.quiet, light=args.light,
                   certificates=not args.no_certificates)
     counts: dict[str, int] = {}
     for r in s.records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
+    failed = [r["key"] for r in s.records if r.get("status") == "error"]
     text = (f"{s.total} runs ({s.skipped} already recorded, {s.ran} run, {s.errors} errors) "
             f"in {s.seconds:.1f}s ({s.runs_per_minute:.1f} runs/min); status: {counts}; "
             f"wrote {s.path}")
+    if failed:
+        text += f"\nFAILED runs ({len(failed)}; tracebacks in {s.path}): " + ", ".join(failed)
     return {"files": [s.path], "total": s.total, "skipped": s.skipped, "ran": s.ran,
             "errors": s.errors, "seconds": s.seconds, "runs_per_minute": s.runs_per_minute,
-            "status_counts": counts, "text": text}
+            "status_counts": counts, "failed": failed, "exit_code": 1 if failed else 0,
+            "text": text}
 
 
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
@@ -69,8 +97,7 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     from numerics.experiments.sweep import expand_grid, run_sweep
 
     out = Path(out_dir) / "sweep"
-    specs = expand_grid(ns=FAST["ns"], ds=FAST["ds"], ks=FAST["ks"], methods=FAST["methods"],
-                        seeds=[seed, seed + 1])
+    specs = expand_grid(**{**FAST, "seeds": [seed, seed + 1]})
     s = run_sweep(specs, out / "sweep.jsonl", workers=2, resume=False, progress=False,
                   light=True)
     return [Path(s.path), *make_outputs(s.records, out)]

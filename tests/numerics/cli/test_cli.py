@@ -62,7 +62,7 @@ def test_negative_radius_is_an_error(tmp_path, capsys):
 
 def test_missing_file_is_an_error(tmp_path, capsys):
     assert main(["lipschitz", str(tmp_path / "nope.npz")]) == 2
-    assert "net" in capsys.readouterr().err
+    assert "NET: no such file" in capsys.readouterr().err
 
 
 def test_reproduce_lipschitz_step(tmp_path, capsys):
