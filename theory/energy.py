@@ -13,7 +13,7 @@ points :math:`u_i\in S^{d-1}`:
 (second term only when constants are in V), and every interpolant g in V has
 :math:`\mathrm{Lip}_{B_1}(g)\ge\mathrm{Lip}_S(g)\ge\sqrt{\mathbb E_\sigma\|\nabla_Sg\|^2}
 \ge\sqrt{E_{\min}}`. The numeric certificate is
-:func:`numerics.construct.polynomial.energy_certificate`.
+:func:`numerics.certify.energy.energy_certificate`.
 
 Registered bounds (keys): ``R4`` (sphere certificate, proved), ``R4.ball``
 (homogeneous, full gradient, proved), ``R4.params`` (parameter count, proved),

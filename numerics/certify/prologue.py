@@ -84,7 +84,7 @@ class Certificate:
 
     ``value`` is the bound's value (None when a checkable hypothesis fails or
     the instance is degenerate; ``reason`` says why). ``witnesses`` holds
-    inspectable evidence (e.g. a :class:`numerics.lipschitz.l2.Witness`).
+    inspectable evidence (e.g. a :class:`numerics.lipschitz.witness.Witness`).
     ``probability`` is set for bounds that hold with a probability over the
     labels (then ``value`` is what the bound asserts, not a certainty).
     """

@@ -82,7 +82,7 @@ def c5_polynomial(X, y, *, degree: int = 3, homogeneous: bool = True, kind: str 
     dimension and the kernel matrix non-singular; otherwise ``net`` is None and
     the reason is the kernel's) and the Waring network reproduces g to relative
     error ``WARING_TOL`` on fresh points. No certified Lipschitz upper bound
-    (``bounds`` is empty; use :mod:`numerics.lipschitz.l2`).
+    (``bounds`` is empty; use :mod:`numerics.lipschitz.upper`).
 
     Examples
     --------

@@ -61,7 +61,7 @@ class LipCertificate:
     method : str
         ``'lipsdp'`` (docs/mathematics.md#lipsdp-reduction with the stored multipliers ``t``),
         ``'centered'``,
-        ``'path_norm'`` or ``'spectral'`` (closed forms of :mod:`numerics.lipschitz.l2`).
+        ``'path_norm'`` or ``'spectral'`` (closed forms of :mod:`numerics.lipschitz.upper`).
     value : float
     domain : Domain
     t : ndarray or None

@@ -242,7 +242,7 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
         Less effort in the Lipschitz lower-bound search (64 random starts,
         25 ascent steps instead of 256 and 60).
     certificates : bool
-        Apply :func:`numerics.certify.certificates.certify`.
+        Apply :func:`numerics.certify.certify`.
     """
     from numerics.data import random_dataset
     from numerics.domain import Domain
@@ -272,7 +272,7 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
                 try:
                     from numerics.certify import certify
                 except ImportError:  # pragma: no cover - module absent
-                    rec["certificates_note"] = "numerics.certify.certificates not available"
+                    rec["certificates_note"] = "numerics.certify not available"
                 else:
                     certs = [c.to_dict() for c in certify(net, D.X, D.y)]
                     rec["certificates"] = certs

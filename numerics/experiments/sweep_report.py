@@ -160,7 +160,7 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
     r"""Lipschitz constant on :math:`B_1` against k, log-log, one panel per
     (n, d): every exact run (markers), per-method medians (lines), the
     reference :math:`\sqrt{n/k}`, the proven lower bounds of each run (grey
-    triangles; from :mod:`numerics.certify.certificates`) and the fitted slopes with
+    triangles; from :mod:`numerics.certify`) and the fitted slopes with
     their 95% intervals in the legend. Writes ``out_base.png`` and
     ``out_base.pdf``; returns both paths."""
     import matplotlib

@@ -21,8 +21,9 @@ For data :math:`x_i` uniform on :math:`S^{d-1}` with Rademacher labels
   :math:`2/\min_{i\in I_+, j\in I_-}\|x_i - x_j\|` (R1.pair with P = I). So
   :math:`L(k) \le \min_f \mathrm{Lip}_{B_1}(f) \le U(k)`: the minimum is bracketed.
 - **L_net(k)**: the best certified lower bound on :math:`\mathrm{Lip}_{B_1}(f_k)` of the
-  network found (witnessed gradient/pair search of :func:`numerics.lipschitz.l2.lipschitz_report`,
-  and the certificates of :func:`numerics.certify.certificates.certify`): how tight U is *for that
+  network found (witnessed gradient/pair search of
+  :func:`numerics.lipschitz.report.lipschitz_report`,
+  and the certificates of :func:`numerics.certify.certify`): how tight U is *for that
   network*.
 - the spectral law R2 (and its sharpened form) evaluated at (n, k, ȳ): a lower bound, with
   probability :math:`\ge 1 - 3\delta` over the labels, on the *spectral proxy*

@@ -117,7 +117,7 @@ class S1Config:
     >= d; ``widths=None`` uses ``{d, 4d, 100, 1000, 10000}`` restricted to
     ``[d, 10^4]``. ``ps`` are the input norms for shallow networks,
     ``deep_ps`` for deep ones. ``effort`` is passed to
-    :func:`numerics.lipschitz.lp.lp_lower_bound`. Shallow networks with
+    :func:`numerics.lipschitz.search.lp_lower_bound`. Shallow networks with
     :math:`d \le 3` and width at most ``exact_max_width`` also get the exact
     constant (region enumeration; about 7 s at d = 2, N = 300).
     """

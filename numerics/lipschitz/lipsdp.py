@@ -241,7 +241,7 @@ _SECTOR_CACHE: OrderedDict = OrderedDict()
 
 
 def _ball_slope_ranges(net: TwoLayerNet, radius: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`numerics.lipschitz.l2.slope_ranges` on the ball, memoized on the network's
+    """:func:`numerics.lipschitz.slopes.slope_ranges` on the ball, memoized on the network's
     bytes (its sympy step costs about a second for tanh, and the certificate, the
     reduced matrix and the optimizer all need the same sectors)."""
     from numerics.lipschitz.slopes import slope_ranges
@@ -270,7 +270,7 @@ def neuron_sectors(net: TwoLayerNet, domain: Domain = _RD) -> NeuronSectors | No
     of ψ on R (:meth:`theory.activations.Activation.slope_range`). On :math:`B_R` and
     :math:`R S^{d-1}` neuron ℓ sees :math:`z \in [b_\ell - R\|w_\ell\|, b_\ell +
     R\|w_\ell\|]` and the per-neuron ranges come from
-    :func:`numerics.lipschitz.l2.slope_ranges` (the one source of this fact), evaluated
+    :func:`numerics.lipschitz.slopes.slope_ranges` (the one source of this fact), evaluated
     on the ball of radius :math:`R(1 + 10^{-10})` so that rounding cannot classify a
     neuron touching a kink as linear. Free sectors are widened outward by
     :math:`10^{-12}(|\alpha_\ell| + |\beta_\ell|)` for the rounding of evaluated slopes.

@@ -11,7 +11,7 @@ The symbols are those of :mod:`theory.symbols`. Each bound's ``anchor`` names
 its section of ``docs/mathematics.md``.
 
 A :class:`Bound` is the one object that a notebook derives, a test checks, a
-certificate (:mod:`numerics.certify.certificates`) evaluates on an instance and a table
+certificate (:mod:`numerics.certify`) evaluates on an instance and a table
 (:mod:`theory.latex`) prints. It says
 
 .. math:: \text{quantity} \;\ge\; \text{expr}(n, d, k, \dots)
@@ -22,7 +22,7 @@ under named hypotheses, with a status: ``proved`` (here; proofs in ``docs/mathem
 ``heuristic`` (an asymptotic prediction the numerics must confront).
 
 Hypotheses are :class:`Hypothesis` values with a *name* and a text. Names in
-:data:`CHECKABLE_HYPOTHESES` are conditions that :mod:`numerics.certify.certificates`
+:data:`CHECKABLE_HYPOTHESES` are conditions that :mod:`numerics.certify`
 knows how to check on a (network, data) instance (theory never imports
 numerics, so the checks live there); other names (e.g. ``random_labels``)
 are recorded but cannot be verified on one instance.

@@ -33,7 +33,7 @@ from theory.symbols import latex as _sym_latex
 
 STATUSES = ("proved", "cited", "heuristic")
 
-#: Hypothesis names that :mod:`numerics.certify.certificates` can check on an instance,
+#: Hypothesis names that :mod:`numerics.certify` can check on an instance,
 #: with their meaning. Other names are allowed (recorded, not checkable).
 CHECKABLE_HYPOTHESES: dict[str, str] = {
     "exact_fit": r"exact interpolation $f(x_i) = y_i$ (within an explicit tolerance)",
@@ -112,7 +112,7 @@ class Hypothesis:
 
     @property
     def checkable(self) -> bool:
-        """True when :mod:`numerics.certify.certificates` can check it on an instance."""
+        """True when :mod:`numerics.certify` can check it on an instance."""
         return self.name in CHECKABLE_HYPOTHESES and self.name not in (
             "random_labels", "generic_data")
 

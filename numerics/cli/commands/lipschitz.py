@@ -55,19 +55,10 @@ def demo_network(seed: int = 0):
 
 
 def _report(net, domain, seed, X=None, p: str = "2"):
-    """The l_p report: the l_2 report for p = 2, the l_p one otherwise (one call
-    once the two reports are one function taking ``p``)."""
-    import inspect
-
+    """The certified l_p report (one report for every p)."""
     from numerics.lipschitz import lipschitz_report
 
-    if p == "2":
-        return lipschitz_report(net, domain, X=X, seed=seed)
-    if "p" in inspect.signature(lipschitz_report).parameters:  # pragma: no cover - unified
-        return lipschitz_report(net, domain, p=p, X=X, seed=seed)
-    from numerics.lipschitz import lp_lipschitz_report
-
-    return lp_lipschitz_report(net, domain, p, X=X, seed=seed)
+    return lipschitz_report(net, domain, p=p, X=X, seed=seed)
 
 
 def _summary(rep) -> str:

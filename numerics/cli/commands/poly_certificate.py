@@ -1,6 +1,6 @@
 r"""``robustlaw poly-certificate DATA.npz --degree p [--homogeneous] [--json]``.
 
-The R4 energy certificate (:func:`numerics.construct.polynomial.energy_certificate`): a
+The R4 energy certificate (:func:`numerics.certify.energy.energy_certificate`): a
 proved lower bound on the Lipschitz constant of *every* network
 :math:`\sum_\ell a_\ell(w_\ell\cdot x + b_\ell)^p` (any width; no biases with
 ``--homogeneous``) that interpolates the dataset. With ``--homogeneous`` the

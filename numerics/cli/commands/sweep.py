@@ -55,7 +55,7 @@ def register(parser):
     parser.add_argument("--light", action="store_true",
                         help="less effort in the Lipschitz lower-bound search")
     parser.add_argument("--no-certificates", action="store_true",
-                        help="skip numerics.certify.certificates.certify")
+                        help="skip numerics.certify.certify")
 
 
 def grid(args) -> dict:

@@ -224,7 +224,7 @@ def test_default_ks():
 # command
 # ---------------------------------------------------------------------------
 def test_command_run_small(tmp_path):
-    args = argparse.Namespace(out=str(tmp_path), preset="fast", n=8, d=5, k=[4, 8], seed=0,
+    args = argparse.Namespace(out=str(tmp_path), config="fast", n=8, d=5, k=[4, 8], seed=0,
                               outer=2, inner=60, refine=1, no_resume=True, quiet=True)
     out = cmd.run(args)
     assert out["failed_verification"] == []

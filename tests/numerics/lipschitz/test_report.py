@@ -348,8 +348,8 @@ def test_cli_exact_null_for_smooth(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("extra,name", [
-    (["--domain", "ball", "--radius", "-1"], "radius"),
-    (["--domain", "rd", "--radius", "1"], "radius"),
+    (["--domain", "ball", "--radius", "-1"], "--radius"),
+    (["--domain", "rd", "--radius", "1"], "--radius"),
 ])
 def test_cli_bad_arguments(tmp_path, capsys, extra, name):
     path = TwoLayerNet([1.0], [[1.0, 1.0]], [0.0], "relu").save(tmp_path / "n.npz")
@@ -359,7 +359,7 @@ def test_cli_bad_arguments(tmp_path, capsys, extra, name):
 
 def test_cli_missing_file(tmp_path, capsys):
     code, _, err = _cli(["lipschitz", str(tmp_path / "none.npz")], capsys)
-    assert code == 2 and "net" in err
+    assert code == 2 and "error: NET: no such file" in err
 
 
 def test_cli_bad_network_file(tmp_path, capsys):
@@ -367,12 +367,12 @@ def test_cli_bad_network_file(tmp_path, capsys):
     np.savez(path, a=np.array([1.0, np.nan]), W=np.ones((2, 2)), b=np.zeros(2),
              activation=np.array("relu"))
     code, _, err = _cli(["lipschitz", str(path)], capsys)
-    assert code == 2 and "error: a" in err
+    assert code == 2 and "error: NET: " in err and "a: contains NaN or inf" in err
 
 
 def assert_certified(value: float, recomputed: float) -> None:
     """A certified lower bound is its witness's recomputed value rounded down by
-    a floating-point error bound (numerics.lipschitz.lp._certify): never above
+    a floating-point error bound (numerics.lipschitz.search._certify): never above
     it, and only negligibly below."""
     assert value <= recomputed
     assert recomputed - value <= 1e-6 * max(1.0, recomputed)

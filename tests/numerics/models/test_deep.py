@@ -20,7 +20,7 @@ from numerics.models import DeepReLUNet, TwoLayerNet, he_deep
 
 def assert_certified(value: float, recomputed: float) -> None:
     """A certified lower bound is its witness's recomputed value rounded down by
-    a floating-point error bound (numerics.lipschitz.lp._certify): never above
+    a floating-point error bound (numerics.lipschitz.search._certify): never above
     it, and only negligibly below."""
     assert value <= recomputed
     assert recomputed - value <= 1e-6 * max(1.0, recomputed)
