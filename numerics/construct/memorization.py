@@ -226,7 +226,7 @@ class ThresholdNetwork:
             raise ValueError("m: U, m and head must have one entry per second-layer neuron")
         if len(self.head) and (self.head.min() < 0 or self.head.max() >= len(self.classes)):
             raise ValueError("head: indices must address classes")
-        self._Up = np.packbits(self.U, axis=1).reshape(len(self.U), -1)
+        self._Up = np.packbits(self.U, axis=1).reshape(len(self.U), (self.N + 7) // 8)
 
     @property
     def widths(self) -> tuple[int, ...]:
