@@ -309,9 +309,17 @@ def test_separation_and_covering(args):
     D = np.linalg.norm(X[y == 1][:, None] - X[y == -1][None], axis=2)
     assert delta == pytest.approx(D.min(), abs=1e-12)
     P = X[y == 1]
-    counts = [greedy_covering_number(P, r) for r in (0.01, 0.1, 0.5, 3.0)]
-    assert counts[-1] == 1 and all(a >= b for a, b in zip(counts, counts[1:]))
-    assert counts[0] <= len(P)
+    DP = np.linalg.norm(P[:, None] - P[None], axis=2)
+    for r in (0.01, 0.1, 0.5, 3.0):
+        covered, centres = np.zeros(len(P), bool), []
+        for i in range(len(P)):  # brute-force greedy, first uncovered point in row order
+            if not covered[i]:
+                centres.append(i)
+                covered |= DP[i] <= r
+        assert greedy_covering_number(P, r) == len(centres)
+        C = np.array(centres)
+        assert np.all(DP[np.ix_(C, C)][~np.eye(len(C), dtype=bool)] > r)  # r-separated
+    assert greedy_covering_number(P, 3.0) == 1
 
 
 def test_hyperplane_fractions_match_brute_force():
