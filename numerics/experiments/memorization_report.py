@@ -133,9 +133,11 @@ def _fig_lip(recs_e, stem, title):
         if not rs:
             continue
         n = [r["n"] for r in rs]
-        ax.loglog(n, [r["ramp"]["lip_upper"] for r in rs], "v-", label="ramp S2: certified upper")
+        ax.loglog(n, [r["ramp"]["lip_upper"] for r in rs], "v-",
+                  label="ramp S2: certified upper")
         ax.loglog(n, [r["ramp"]["lip_lower"] for r in rs], "^-", label="ramp S2: witnessed lower")
-        ax.loglog(n, [r["sqrt_n_over_k"] for r in rs], "k:", label=r"$\sqrt{n/k}$, k = hidden ReLUs")
+        ax.loglog(n, [r["sqrt_n_over_k"] for r in rs], "k:",
+                  label=r"$\sqrt{n/k}$, k = hidden ReLUs")
         for name, mk in (("C1", "o"), ("C2", "s"), ("C3", "D"), ("C4", "x")):
             pts = [(r["n"], r["constructions"][name]["upper"]) for r in rs
                    if r["constructions"][name]["upper"] is not None]
@@ -154,9 +156,11 @@ def _fig_lip(recs_e, stem, title):
 def figures(res: dict, out: Path, cfg) -> list[Path]:
     """Write every figure (PNG + PDF) under ``out``; returns the files."""
     out = Path(out)
-    setting = f"two moons, n = {cfg.moons_n}, noise {cfg.noise}, {cfg.restarts} restarts per cell"
+    setting = (f"two moons, n = {cfg.moons_n}, noise {cfg.noise}, "
+               f"{cfg.restarts} restarts per cell")
     files = []
-    files += _fig_grid(res["a"], out / "memorization_grid", f"(a) S2 threshold memorizer, {setting}")
+    files += _fig_grid(res["a"], out / "memorization_grid",
+                       f"(a) S2 threshold memorizer, {setting}")
     files += _fig_slices(res["a"], out / "memorization_slices",
                          f"(a) slices of the grid, {setting}")
     files += _fig_kn(res["b"], res["d"], out / "memorization_size",
