@@ -73,7 +73,9 @@ measured on every point.
   (:func:`numerics.models.product_norm_upper_bound`) is also reported; the smaller
   one is used.
 - lower (witnessed): :func:`numerics.lipschitz.lp_lower_bound` started from points on
-  the segments joining the closest cross-class pairs, and the best data-pair quotient
+  the segments joining the closest cross-class pairs and from their midpoints projected
+  onto the middle of every first-layer ramp (where one wall has slope
+  :math:`\approx 2\|g_j\|/s`), and the best data-pair quotient
   (:func:`numerics.lipschitz.pair_lower_bound_lp`); the witness re-verifies.
 
 Examples
@@ -347,6 +349,15 @@ def _segment_starts(X, y, n_pairs: int = 16, per: int = 33) -> np.ndarray:
     return (P[top][:, None, :] * (1 - t) + Q[j[top]][:, None, :] * t).reshape(-1, X.shape[1])
 
 
+def _wall_starts(net: ThresholdNetwork, mids: np.ndarray, s: float, R: float) -> np.ndarray:
+    """The points ``mids`` projected onto the middle of every first-layer ramp
+    (:math:`g_j\cdot x + \tau_j = s/2`), where a single wall is steepest; those in B_R."""
+    G, tau = net.G, net.tau
+    shift = (mids @ G.T + tau - s / 2) / np.sum(G * G, axis=1)  # (m, N)
+    P = (mids[:, None, :] - shift[:, :, None] * G[None, :, :]).reshape(-1, net.d)
+    return P[np.linalg.norm(P, axis=1) < R]
+
+
 def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
                    theta: float = 0.0, s2: float | None = None, s3: float = 1.0,
                    seed=0, n_starts: int = 16, steps: int = 40) -> RampMemorizer:
@@ -371,8 +382,9 @@ def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
     R = float(np.linalg.norm(X, axis=1).max()) * (1 + _gamma(X.shape[1] + 2))
     dom = Domain.ball(R)
     starts = _segment_starts(X, y)
-    lo, wit, _ = lp_lower_bound(f, dom, 2, X=starts, seed=seed, n_samples=64,
-                                n_starts=n_starts, steps=steps)
+    walls = _wall_starts(net, starts[16::33], s, R)
+    lo, wit, _ = lp_lower_bound(f, dom, 2, X=np.vstack([starts, walls]), seed=seed,
+                                n_samples=64, n_starts=n_starts, steps=steps)
     lo_pair, wit_pair = pair_lower_bound_lp(f, starts[::8], dom, 2)
     if lo_pair > lo:
         lo, wit = lo_pair, wit_pair
