@@ -350,7 +350,7 @@ def _segment_starts(X, y, n_pairs: int = 16, per: int = 33) -> np.ndarray:
 
 
 def _wall_starts(net: ThresholdNetwork, mids: np.ndarray, s: float, R: float) -> np.ndarray:
-    """The points ``mids`` projected onto the middle of every first-layer ramp
+    r"""The points ``mids`` projected onto the middle of every first-layer ramp
     (:math:`g_j\cdot x + \tau_j = s/2`), where a single wall is steepest; those in B_R."""
     G, tau = net.G, net.tau
     shift = (mids @ G.T + tau - s / 2) / np.sum(G * G, axis=1)  # (m, N)
