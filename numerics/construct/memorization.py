@@ -206,6 +206,14 @@ class ThresholdNetwork:
         Which head each second-layer neuron belongs to.
     classes : sequence
         One label per head (for two classes: ``[1]``, the covered class).
+
+    Examples
+    --------
+    >>> net = ThresholdNetwork([[1.0]], [0.0], [[1]], [1], [0], [1])
+    >>> net(np.array([[-1.0], [0.5]])).tolist(), net.predict(np.array([[-1.0]])).tolist()
+    ([1, 0], [1])
+    >>> net.n_params == parameter_count(1, 1, 1) == 6
+    True
     """
 
     def __init__(self, G, tau, U, m, head, classes):

@@ -367,6 +367,17 @@ def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
 
     Raises ValueError naming ``net`` if it does not interpolate (X, y) (the
     theorem needs it), and naming ``s``, ``s2``, ``s3``, ``theta`` for bad widths.
+
+    Examples
+    --------
+    >>> from numerics.construct.memorization import memorize
+    >>> from numerics.shipped_data import two_moons
+    >>> X, y = two_moons(100, 0.05, seed=0)
+    >>> rm = ramp_memorizer(memorize(X, y, 200, 1.0, seed=0).net, X, y, n_starts=4, steps=10)
+    >>> rm.condition_holds, rm.interpolates, rm.s >= rm.mu_plus, rm.lower <= rm.upper
+    (True, True, True, True)
+    >>> rm.witness.verify(rm.net, Domain.ball(rm.radius)) >= rm.lower
+    True
     """
     _single_head(net)
     X, y = validate_dataset(X, y)

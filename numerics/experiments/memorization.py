@@ -228,7 +228,14 @@ def run_experiment(name: str, cfg: MemConfig, path: Path | None, *,
                    quiet: bool = True) -> list[dict]:
     """Run the cells of experiment ``name`` not yet in the store at ``path``
     (JSON lines, one record per cell, keyed by ``"key"``); return all records
-    of this configuration's cells, in cell order."""
+    of this configuration's cells, in cell order.
+
+    Examples
+    --------
+    >>> cfg = MemConfig(name="doc", moons_n=100, grid_N=(100,), grid_lam=(0.0, 1.0), restarts=2)
+    >>> [(r["lam"], r["p_interp"]) for r in run_experiment("a", cfg, None)]
+    [(0.0, 0.0), (1.0, 1.0)]
+    """
     if name not in EXPERIMENTS:
         raise ValueError(f"experiment: expected one of {sorted(EXPERIMENTS)}, got {name!r}")
     cells, run = EXPERIMENTS[name]
