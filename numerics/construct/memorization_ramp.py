@@ -75,7 +75,9 @@ measured on every point.
 - lower (witnessed): :func:`numerics.lipschitz.lp_lower_bound` started from points on
   the segments joining the closest cross-class pairs and from their midpoints projected
   onto the middle of every first-layer ramp (where one wall has slope
-  :math:`\approx 2\|g_j\|/s`), and the best data-pair quotient
+  :math:`\approx 2\|g_j\|/s`) and from the zero of f on each segment (found by
+  bisection; f is continuous and goes from 1 to −1 there), and the best pair quotient
+  among the segment points and pairs straddling the wall at each zero
   (:func:`numerics.lipschitz.pair_lower_bound_lp`); the witness re-verifies.
 
 Examples
@@ -358,6 +360,31 @@ def _wall_starts(net: ThresholdNetwork, mids: np.ndarray, s: float, R: float) ->
     return P[np.linalg.norm(P, axis=1) < R]
 
 
+def _crossing_starts(f: DeepReLUNet, starts: np.ndarray, per: int = 33,
+                     iters: int = 60) -> np.ndarray:
+    r"""On each segment from a +1 point (f = 1) to a −1 point (f = −1) of
+    :func:`_segment_starts`, the point where f crosses 0, by bisection (f is
+    continuous): it lies inside a wall, where f is steep."""
+    A, B = starts[0::per], starts[per - 1::per]
+    lo, hi = np.zeros(len(A)), np.ones(len(A))
+    for _ in range(iters):
+        mid = 0.5 * (lo + hi)
+        pos = f(A + mid[:, None] * (B - A)) > 0
+        lo, hi = np.where(pos, mid, lo), np.where(pos, hi, mid)
+    t = 0.5 * (lo + hi)
+    return A + t[:, None] * (B - A)
+
+
+def _straddling_pairs(f: DeepReLUNet, C: np.ndarray, h: float, R: float) -> np.ndarray:
+    """Points ``c -+ h v`` around each crossing point c, v the unit (one-sided)
+    gradient there: pairs straddling the steepest wall (rows in B_R)."""
+    Gr = f.gradient(C)
+    nrm = np.linalg.norm(Gr, axis=1)
+    C, V = C[nrm > 0], Gr[nrm > 0] / nrm[nrm > 0, None]
+    P = np.vstack([C - h * V, C + h * V])
+    return P[np.linalg.norm(P, axis=1) < R]
+
+
 def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
                    theta: float = 0.0, s2: float | None = None, s3: float = 1.0,
                    seed=0, n_starts: int = 16, steps: int = 40) -> RampMemorizer:
@@ -394,9 +421,12 @@ def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
     dom = Domain.ball(R)
     starts = _segment_starts(X, y)
     walls = _wall_starts(net, starts[16::33], s, R)
-    lo, wit, _ = lp_lower_bound(f, dom, 2, X=np.vstack([starts, walls]), seed=seed,
+    cross = _crossing_starts(f, starts)
+    lo, wit, _ = lp_lower_bound(f, dom, 2, X=np.vstack([starts, walls, cross]), seed=seed,
                                 n_samples=64, n_starts=n_starts, steps=steps)
-    lo_pair, wit_pair = pair_lower_bound_lp(f, starts[::8], dom, 2)
+    h = s / (4 * float(np.linalg.norm(net.G, axis=1).max()))
+    lo_pair, wit_pair = pair_lower_bound_lp(
+        f, np.vstack([starts[::8], _straddling_pairs(f, cross, h, R)]), dom, 2)
     if lo_pair > lo:
         lo, wit = lo_pair, wit_pair
     up_s = structured_upper_bound(net, s, radius=R, theta=theta, s2=s2, s3=s3)
