@@ -140,3 +140,21 @@ def test_memorization_command_has_reproduce_hook():
     assert memorization.NAME == "memorization" and callable(memorization.reproduce)
     assert isinstance(memorization.REPRODUCE_ORDER, int)
     assert Path(memorization.__file__).name == "memorization.py"
+
+
+def test_reproduce_hook_writes_everything(tmp_path, monkeypatch, capsys):
+    from numerics.cli.commands import memorization
+
+    monkeypatch.setattr(M.MemConfig, "fast", classmethod(lambda cls, seed=0: TINY))
+    files = memorization.reproduce(tmp_path, seed=0)
+    names = {f.name for f in files}
+    assert {"memorization_tables.tex", "memorization_summary.json",
+            "memorization_grid.png", "memorization_a_tiny.jsonl"} <= names
+    assert all(f.exists() for f in files)
+    summ = json.loads((tmp_path / "memorization" / "memorization_summary.json").read_text())
+    assert summ["config"]["name"] == "tiny" and "N=50,lam=0" in summ["grid"]
+    # the CLI entry point on the same (resumed) records
+    assert main(["memorization", "--out", str(tmp_path / "memorization"), "--quiet",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["files"]) >= {str(f) for f in files if f.suffix == ".tex"}
