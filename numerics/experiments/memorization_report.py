@@ -122,6 +122,15 @@ def _fig_kn(recs_b, recs_d, stem, title):
     return save_figure(fig, stem)
 
 
+def _band(ax, pts, fmt, label, **kw):
+    """Median over seeds per n, bars from min to max (points: (n, value) pairs)."""
+    ns = sorted({n for n, _ in pts})
+    vals = [[v for m, v in pts if m == n] for n in ns]
+    med = np.array([np.median(v) for v in vals])
+    err = [med - [min(v) for v in vals], [max(v) for v in vals] - med]
+    ax.errorbar(ns, med, yerr=err, fmt=fmt, capsize=3, label=label, **kw)
+
+
 def _fig_lip(recs_e, stem, title):
     import matplotlib.pyplot as plt
 
@@ -132,23 +141,24 @@ def _fig_lip(recs_e, stem, title):
         rs = [r for r in recs_e if r["data"] == data and "ramp" in r]
         if not rs:
             continue
-        n = [r["n"] for r in rs]
-        ax.loglog(n, [r["ramp"]["lip_upper"] for r in rs], "v-",
-                  label="ramp S2: certified upper")
-        ax.loglog(n, [r["ramp"]["lip_lower"] for r in rs], "^-", label="ramp S2: witnessed lower")
-        ax.loglog(n, [r["sqrt_n_over_k"] for r in rs], "k:",
-                  label=r"$\sqrt{n/k}$, k = hidden ReLUs")
+        _band(ax, [(r["n"], r["ramp"]["lip_upper"]) for r in rs], "v-",
+              "ramp S2: certified upper")
+        _band(ax, [(r["n"], r["ramp"]["lip_lower"]) for r in rs], "^-",
+              "ramp S2: witnessed lower")
+        _band(ax, [(r["n"], r["sqrt_n_over_k"]) for r in rs], "k:",
+              r"$\sqrt{n/k}$, k = hidden ReLUs")
         for name, mk in (("C1", "o"), ("C2", "s"), ("C3", "D"), ("C4", "x")):
             pts = [(r["n"], r["constructions"][name]["upper"]) for r in rs
                    if r["constructions"][name]["upper"] is not None]
             if pts:
-                ax.loglog(*zip(*pts, strict=True), mk + "--", alpha=0.7, label=f"{name}: upper")
+                _band(ax, pts, mk + "--", f"{name}: certified upper", alpha=0.7)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
         ax.set_xlabel("number of points $n$")
-        ax.set_ylabel(r"$\mathrm{Lip}_{B_R}$")
-        d = rs[0]["d"]
-        ax.set_title(f"{data}, d = {d}, N = {rs[0]['N']}", fontsize=10)
+        ax.set_ylabel(r"$\mathrm{Lip}_{B_R}$ (median over seeds, bars min–max)")
+        ax.set_title(f"{data}, d = {rs[0]['d']}, N = {rs[0]['N']}", fontsize=10)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="center right")
     fig.suptitle(title, fontsize=10)
     return save_figure(fig, stem)
 
