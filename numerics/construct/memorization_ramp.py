@@ -285,7 +285,9 @@ def structured_upper_bound(net: ThresholdNetwork, s: float, *, radius: float,
     on :math:`\mathrm{Lip}_{B_R}` of the ramp network (module docstring), A the
     hyperplanes whose ramp varies on :math:`B_R`: those with
     :math:`\tau_j - R\|g_j\| < s` and :math:`\tau_j + R\|g_j\| > 0`, tested with
-    :math:`\|g_j\|` rounded up by :math:`\gamma_{d+2}`.
+    :math:`\|g_j\|` rounded up by :math:`\gamma_{d+2}` and a margin
+    :math:`4u(|\tau_j| + R\|g_j\| + s)` for the rounding of the comparisons (so a
+    hyperplane is dropped only when it provably never switches on the ball).
 
     >>> net = ThresholdNetwork([[3.0, 4.0]], [0.0], [[1]], [1], [0], [1])
     >>> round(structured_upper_bound(net, 0.5, radius=1.0), 6)
@@ -295,7 +297,8 @@ def structured_upper_bound(net: ThresholdNetwork, s: float, *, radius: float,
     s, s2, s3, theta = _check_widths(s, s2, s3, theta)
     R = float(radius)
     gn = np.linalg.norm(net.G, axis=1) * (1 + _gamma(net.d + 2)) * R
-    A = (net.tau - gn < s) & (net.tau + gn > 0)
+    err = 4 * _U * (np.abs(net.tau) + gn + s)  # rounding of the two comparisons
+    A = (net.tau - gn < s + err) & (net.tau + gn > -err)
     if not np.any(A) or net.K == 0:
         return 0.0
     col = net.U[:, A].sum(axis=0).astype(np.int64)
