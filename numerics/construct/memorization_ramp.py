@@ -55,8 +55,11 @@ form an interval :math:`(0, s_{\max}]` containing :math:`(0, \mu_+]`. ∎
 
 The check of (R) is done in floating point with the deficit rounded up by
 :math:`\gamma_{N+4}` relative (all its terms are nonnegative; Higham §3), so a
-"holds" is a proof up to the stated rounding model; interpolation is in addition
-measured on every point.
+"holds" is a proof up to the stated rounding model. The pre-activations
+:math:`z_j(x')` used are the computed ones (the expression the ReLU network itself
+evaluates); a point with :math:`|z_j|` at rounding level could lie on the other side
+in exact arithmetic, which is one more reason interpolation is also measured on
+every point.
 
 **Lipschitz bracket** on the ball :math:`B_R`, :math:`R = \max_i\|x_i\|`:
 
