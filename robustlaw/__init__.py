@@ -29,11 +29,14 @@ from numerics.construct import (
     c3_baum,
     c4_grouped_min_norm,
     construct,
+    memorize,
+    ramp_memorizer,
 )
 from numerics.data import Dataset, gaussian_data, random_dataset, sphere_data
 from numerics.domain import Domain
 from numerics.lipschitz import LipschitzReport, Witness, lipschitz_report
 from numerics.models import TwoLayerNet
+from numerics.shipped_data import load_digits_dataset, two_moons
 from theory.bounds import Bound, all_bounds, get_bound
 
 try:
@@ -62,9 +65,13 @@ __all__ = [
     "gaussian_data",
     "get_bound",
     "lipschitz_report",
+    "load_digits_dataset",
+    "memorize",
+    "ramp_memorizer",
     "random_dataset",
     "sphere_data",
     "strategies",
+    "two_moons",
 ]
 
 

@@ -73,7 +73,7 @@ every point.
   where A are the hyperplanes whose ramp is not constant on :math:`B_R` (all others
   have :math:`D_1 = 0` there). :math:`\|G_A\|_{op}` is certified by a Cholesky test
   (:func:`certified_operator_norm`). The toolkit's product of layer norms
-  (:func:`numerics.models.product_norm_upper_bound`) is also reported; the smaller
+  (:func:`numerics.lipschitz.product_norm_upper_bound`) is also reported; the smaller
   one is used.
 - lower (witnessed): :func:`numerics.lipschitz.lp_lower_bound` started from points on
   the segments joining the closest cross-class pairs and from their midpoints projected
@@ -81,7 +81,7 @@ every point.
   :math:`\approx 2\|g_j\|/s`) and from the zero of f on each segment (found by
   bisection; f is continuous and goes from 1 to −1 there), and the best pair quotient
   among the segment points and pairs straddling the wall at each zero
-  (:func:`numerics.lipschitz.pair_lower_bound_lp`); the witness re-verifies.
+  (:func:`numerics.lipschitz.pair_lower_bound`); the witness re-verifies.
 
 Examples
 --------
@@ -104,8 +104,8 @@ import scipy.linalg as sla
 from numerics.construct.memorization import ThresholdNetwork
 from numerics.data import validate_dataset
 from numerics.domain import Domain
-from numerics.lipschitz import LpWitness, lp_lower_bound, pair_lower_bound_lp
-from numerics.models import DeepReLUNet, product_norm_upper_bound
+from numerics.lipschitz import Witness, lp_lower_bound, pair_lower_bound, product_norm_upper_bound
+from numerics.models import DeepReLUNet
 
 __all__ = [
     "RampMemorizer",
@@ -325,7 +325,7 @@ class RampMemorizer:
     fit_error: float
     radius: float
     lower: float
-    witness: LpWitness | None
+    witness: Witness | None
     upper: float
     upper_method: str
     upper_structured: float
@@ -431,7 +431,7 @@ def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
     lo, wit, _ = lp_lower_bound(f, dom, 2, X=np.vstack([starts, walls, cross]), seed=seed,
                                 n_samples=64, n_starts=n_starts, steps=steps)
     h = s / (4 * float(np.linalg.norm(net.G, axis=1).max()))
-    lo_pair, wit_pair = pair_lower_bound_lp(
+    lo_pair, wit_pair = pair_lower_bound(
         f, np.vstack([starts[::8], _straddling_pairs(f, cross, h, R)]), dom, 2)
     if lo_pair > lo:
         lo, wit = lo_pair, wit_pair
