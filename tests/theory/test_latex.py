@@ -21,6 +21,7 @@ from theory.latex import (
     standalone_document,
     text_with_math,
 )
+from theory.symbols import latex as sym_latex
 
 BARE = re.compile(r"(?<!\\)[&%$#_]")
 
@@ -87,7 +88,7 @@ def test_tables_render_every_registered_bound(monkeypatch):
     reg = regimes_table(bounds)
     assert "ZZ.test" in reg
     test_bound = next(b for b in bounds if b.key == "ZZ.test")
-    assert sp.latex(test_bound.regime("linear").leading) in reg
+    assert sym_latex(test_bound.regime("linear").leading) in reg
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine")

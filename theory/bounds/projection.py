@@ -116,7 +116,7 @@ R1_sphere = register(Bound(
 
 R1_sphere_agg = register(Bound(
     key="R1.sphere.agg",
-    name="Projection bound on the sphere (aggregate over pairs with rho_ij <= rho)",
+    name=r"Projection bound on the sphere (aggregate over pairs with $\rho_{ij}\le\rho$)",
     statement=(r"Restricting to the $n'_\pm$ points with $\|Px_i\|\le\rho<1$: "
                r"$\mathrm{Lip}_S(f)\ge\sqrt{1-\rho^2}$ times the R1 aggregate over them."),
     quantity=r"\mathrm{Lip}_S(f)",

@@ -81,7 +81,7 @@ C_delta_sharp = 6 + sp.sqrt(8 * sp.log(1 / delta))
 
 R2_gamma_sharp = register(Bound(
     key="R2.Gamma.sharp",
-    name="Gamma bound, sharpened constant",
+    name=r"$\Gamma$ bound, sharpened constant",
     statement=(r"For $\|x_i\|\le 1$, y Rademacher, $z=y-\bar y1$: "
                r"$\Gamma(X,z)\le(6+\sqrt{8\log(1/\delta)})\sqrt n$ with probability "
                r"$\ge 1-\delta$."),
@@ -122,7 +122,7 @@ R2_sharp = register(Bound(
 
 R2_identity = register(Bound(
     key="R2.inst",
-    name="Spectral law, per-instance form with exact Gamma",
+    name=r"Spectral law, per-instance form with exact $\Gamma$",
     statement=(r"Every relu interpolant has "
                r"$\sum_\ell|a_\ell|\|w_\ell\|\ge n(1-\bar y^2)/\Gamma(X,z)$ "
                r"(deterministic; $\Gamma$ computed exactly for $d\le 2$)."),
