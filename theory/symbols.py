@@ -273,7 +273,26 @@ def rule_one_minus(e: sp.Expr) -> sp.Expr:
         return (isinstance(base, sp.Add) and len(base.args) == 2 and sp.S.NegativeOne in
                 base.args and any(_unit(a) for a in base.args))
 
+    def frac(x):
+        top, bottom = x.args
+        facs = list(bottom.args) if isinstance(bottom, sp.Mul) else [bottom]
+        sign, out = 1, []
+        for f in facs:
+            base, ex = f.as_base_exp()
+            if ex.is_integer and ex.is_positive and flip(base):
+                s = next(a for a in base.args if _unit(a))
+                sign *= (-1) ** int(ex)
+                one_minus = sp.Add(1, -s, evaluate=False)
+                out.append(one_minus if ex == 1 else sp.Pow(one_minus, ex, evaluate=False))
+            else:
+                out.append(f)
+        if out == facs:
+            return x
+        return _Frac(_flat_mul(sp.Mul(sign, top, evaluate=False)), _prod(out))
+
     def fn(x):
+        if isinstance(x, _Frac):
+            return frac(x)
         if not isinstance(x, sp.Mul):
             return x
         sign, num, den, hit = 1, [], [], False

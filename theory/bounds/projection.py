@@ -134,7 +134,8 @@ R1_op = register(Bound(
     key="R1.op",
     name="Projection bound for the spectral proxy",
     statement=(r"Under the hypotheses of R1, "
-               r"$L_\psi\|a\|_2\|W\|_{\mathrm{op}}\ge\mathrm{Lip}_{\mathbb R^d}(f)\ge$ the R1 value."),
+               r"$L_\psi\|a\|_2\|W\|_{\mathrm{op}}\ge\mathrm{Lip}_{\mathbb R^d}(f)\ge$ "
+               r"the R1 value."),
     quantity=r"L_\psi\|a\|_2\|W\|_{\mathrm{op}}",
     expr=_R1_expr,
     hypotheses=(Hypothesis("separation"), Hypothesis("both_labels")),
