@@ -162,12 +162,10 @@ def format_number(v: float, digits: int = DIGITS) -> str:
     v = float(v)
     if v == 0:
         return "0"
-    e = math.floor(math.log10(abs(v)))
+    mant_s, _, exp_s = f"{v:.{digits - 1}e}".partition("e")   # rounding done by Python
+    e = int(exp_s)
     if e < -4 or e >= 7:
-        mant = round(v / 10.0 ** e, digits - 1)
-        if abs(mant) >= 10:
-            mant, e = mant / 10, e + 1
-        return rf"${_strip(f'{mant:.{digits - 1}f}')}\times 10^{{{e}}}$"
+        return rf"${_strip(mant_s)}\times 10^{{{e}}}$"
     places = max(digits - 1 - e, 0)
     return _strip(f"{round(v, places):.{places}f}") if places else f"{round(v):d}"
 
@@ -222,7 +220,7 @@ _NUM = re.compile(r"-?\d+(\.\d+)?")
 def _s_column(cells: list[str]) -> str | None:
     """An ``S[table-format=...]`` spec when every non-empty cell is a plain decimal
     (or a :class:`Measured` ``m \\pm s``), else None."""
-    ints = decs = uints = udecs = 0
+    ints = decs = uints = 0
     sign = unc = False
     seen = False
     for c in cells:
@@ -238,13 +236,13 @@ def _s_column(cells: list[str]) -> str | None:
         ints, decs = max(ints, len(i)), max(decs, len(f))
         if err is not None:
             unc = True
-            i2, _, f2 = err.partition(".")
-            uints, udecs = max(uints, len(i2)), max(udecs, len(f2))
+            f2 = err.partition(".")[2]
+            uints = max(uints, len(str(int(round(float(err) * 10 ** len(f2))))))
     if not seen:
         return None
     fmt = ("-" if sign else "") + f"{ints}.{decs}" if decs else ("-" if sign else "") + f"{ints}"
     if unc:
-        fmt += f"({max(uints + udecs, 1)})"
+        fmt += f"({max(uints, 1)})"
         return f"S[table-format={fmt},separate-uncertainty,table-align-uncertainty]"
     return f"S[table-format={fmt}]"
 
