@@ -115,6 +115,9 @@ LATEX_NAMES: dict[str, str] = {
 
 #: Names of symbols that take values in (0, 1): the rules of :func:`human_form` use it.
 UNIT_INTERVAL: frozenset[str] = frozenset({"delta", "c_N"})
+#: Names of symbols that are at least 1 (the number of linear pieces K of an activation):
+#: :func:`equal` may use it.
+AT_LEAST_ONE: frozenset[str] = frozenset({"K"})
 
 _LAYER_NORM = re.compile(r"n_(\d+)")
 _LAYER_EPS = re.compile(r"epsilon_(\d+)")
@@ -397,8 +400,12 @@ RULES = (("log_reciprocal", rule_log_reciprocal), ("collect_sqrt", rule_collect_
 def equal(a: sp.Expr, b: sp.Expr) -> bool:
     """True when sympy proves ``a == b`` (unevaluated forms evaluated first) for
     positive values of the symbols and of the radicands (every printed quantity
-    here is positive: ``sp.posify`` and ``powdenest(force=True)``)."""
-    diff, _ = sp.posify(sp.sympify(a).doit() - sp.sympify(b).doit())
+    here is positive: ``sp.posify`` and ``powdenest(force=True)``), and symbols of
+    :data:`AT_LEAST_ONE` at least 1."""
+    diff = sp.sympify(a).doit() - sp.sympify(b).doit()
+    diff = diff.subs({s: 1 + sp.Dummy(s.name, positive=True) for s in diff.free_symbols
+                      if isinstance(s, sp.Symbol) and s.name in AT_LEAST_ONE})
+    diff, _ = sp.posify(diff)
     if sp.simplify(diff) == 0:
         return True
     return sp.simplify(sp.powdenest(sp.powsimp(diff, force=True), force=True)) == 0
