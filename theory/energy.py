@@ -131,7 +131,7 @@ R4 = register(Bound(
     name="Energy certificate (polynomial activations)",
     statement=(r"Every interpolant $g\in F_k(t^p)$ (any k, any biases) of data on $S^{d-1}$ "
                r"has $\mathrm{Lip}_{B_1}(g)\ge\mathrm{Lip}_S(g)\ge\sqrt{E_{\min}}$, "
-               r"$E_{\min}=y^TK^{-1}y-(\mathbf 1^TK^{-1}y)^2/\mathbf 1^TK^{-1}\mathbf 1$, "
+               r"$E_{\min}=y^TK^{-1}y-(\mathbf 1^TK^{-1}y)^2/(\mathbf 1^TK^{-1}\mathbf 1)$, "
                r"$K=\sum_{0<j\le p}\frac{N(d,j)}{\lambda_j}G_j(XX^T)$."),
     quantity=r"\mathrm{Lip}_{B_1}(f)",
     expr=sp.sqrt(E_min),
@@ -208,7 +208,7 @@ R4_regime = register(Bound(
 
 R4_combined = register(Bound(
     key="R4.combined",
-    name="Polynomial networks against sqrt(n/k)",
+    name=r"Polynomial networks against $\sqrt{n/k}$",
     statement=(r"Combining R4.regime with R4.params: every feasible k has "
                r"$\mathrm{Lip}\gtrsim\sqrt{p(p+d-2)c_N/((1-c_N)(d+1))}\,\sqrt{n/k}$, i.e. "
                r"$\sqrt{pc_N/(1-c_N)}\sqrt{n/k}$ for large d."),

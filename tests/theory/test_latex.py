@@ -21,6 +21,7 @@ from theory.latex import (
     standalone_document,
     text_with_math,
 )
+from theory.symbols import latex as sym_latex
 
 BARE = re.compile(r"(?<!\\)[&%$#_]")
 
@@ -87,7 +88,7 @@ def test_tables_render_every_registered_bound(monkeypatch):
     reg = regimes_table(bounds)
     assert "ZZ.test" in reg
     test_bound = next(b for b in bounds if b.key == "ZZ.test")
-    assert sp.latex(test_bound.regime("linear").leading) in reg
+    assert sym_latex(test_bound.regime("linear").leading) in reg
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="no TeX engine")
@@ -104,3 +105,59 @@ def test_tables_compile_with_pdflatex(tmp_path):
                            "tables.tex"], cwd=tmp_path, capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stdout.decode("latin-1")[-3000:]
     assert (tmp_path / "tables.pdf").stat().st_size > 0
+
+
+# -- one precision rule, siunitx columns, long tables -------------------------------------
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False).filter(lambda v: v != 0))
+@example(1.1e2)
+@example(1.52e3)
+@example(6e-6)
+@example(-0.000123456)
+def test_format_number_never_uses_e_notation_and_keeps_four_figures(v):
+    from theory.latex import format_number
+
+    s = format_number(v)
+    assert not re.search(r"\de[+-]?\d", s)
+    if "times" in s:
+        mant, e = re.fullmatch(r"\$(-?[\d.]+)\\times 10\^\{(-?\d+)\}\$", s).groups()
+        back = float(mant) * 10.0 ** int(e)
+    else:
+        back = float(s)
+    assert abs(back - v) <= 5e-4 * abs(v) + 1e-300
+
+
+def test_measured_values_round_to_the_uncertainty():
+    from theory.latex import Measured
+
+    assert str(Measured(1.23456, 0.0345)) == r"1.23 \pm 0.03"
+    assert str(Measured(1.23456, 0.0145)) == r"1.235 \pm 0.015"
+    assert str(Measured(152.3, 14.2)) == r"152 \pm 14"
+    assert str(Measured(17.26, 1.4)) == r"17.3 \pm 1.4"
+    with pytest.raises(ValueError, match="err"):
+        Measured(1.0, -0.1)
+
+
+def test_numeric_columns_become_decimal_aligned_s_columns():
+    from theory.latex import Measured
+
+    tex = render_table([{"a": 1.5, "b": "x", "m": Measured(2.0, 0.31)},
+                        {"a": 12.25, "b": "y", "m": None}],
+                       [("a", "$a$"), ("b", "b"), ("m", "m")], caption="c", label="t:x",
+                       align="rlr")
+    assert r"S[table-format=2.2]" in tex and "l" in tex
+    assert "S[table-format=1.1(1),separate-uncertainty" in tex
+    assert "{$a$}" in tex and "2.0 +- 0.3" in tex and "{--}" in tex
+
+
+def test_long_tables_repeat_the_header_and_keep_one_label():
+    tex = render_table([[i] for i in range(3)], [("i", "$i$")], caption="c", label="t:long",
+                       long=True)
+    assert tex.count(r"\label{t:long}") == 1 and r"\endhead" in tex and r"\endfirsthead" in tex
+    assert r"\resizebox" not in tex and r"\sbox" not in tex
+
+
+def test_bounds_tables_split_by_status():
+    tex = bounds_table(all_bounds())
+    for status in ("proved", "cited", "heuristic"):
+        assert rf"\label{{tab:bounds:{status}}}" in tex
+    assert r"\resizebox" not in tex and "<=" not in tex

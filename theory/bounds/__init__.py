@@ -28,14 +28,14 @@ numerics, so the checks live there); other names (e.g. ``random_labels``)
 are recorded but cannot be verified on one instance.
 
 Symbols are module-level sympy symbols (:data:`n`, :data:`d`, :data:`k`,
-:data:`n_plus`, :data:`n_minus`, :data:`X_op` :math:`=\|X\|_{op}`, :data:`r`,
+:data:`n_plus`, :data:`n_minus`, :data:`X_op` :math:`=\|X\|_{\mathrm{op}}`, :data:`r`,
 :data:`delta`, ...). :meth:`Bound.evaluate` takes them by name.
 
 Regimes
 -------
 :meth:`Bound.regime` substitutes :math:`n = c\,d` (``kind="linear"``) or
 :math:`n = c\,d^p` (``kind="poly"``), together with the bound's own
-regime substitutions (e.g. :math:`\|X\|_{op}\to 1+\sqrt{n/d}` for rows uniform
+regime substitutions (e.g. :math:`\|X\|_{\mathrm{op}}\to 1+\sqrt{n/d}` for rows uniform
 on the sphere, balanced labels :math:`n_\pm\to n/2`, :math:`r\to k`), and
 returns the leading term and the first correction as :math:`d\to\infty`,
 computed by sympy.

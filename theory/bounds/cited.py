@@ -21,6 +21,7 @@ from theory.symbols import (
     C_univ,
     J_lip,
     K_pieces,
+    Lambda_BS,
     W_diam,
     c_iso,
     c_univ,
@@ -69,8 +70,11 @@ register(Bound(
     status="cited",
     probability=1 - delta,
     references=(BS,),
-    regimes={"linear": {n_params: k * (d + 1)}, "poly": {n_params: k * (d + 1)}},
-    regime_note=r"two-layer nets: $p = k(d+1)$ parameters; $\epsilon$, W, J, c fixed",
+    regimes={"linear": {n_params: k * (d + 1), sp.log(60 * W_diam * J_lip / eps): Lambda_BS},
+             "poly": {n_params: k * (d + 1), sp.log(60 * W_diam * J_lip / eps): Lambda_BS}},
+    regime_note=(r"two-layer nets: $N_{\mathrm{par}} = k(d+1)$ parameters; "
+                 r"$\Lambda = \log(60WJ/\epsilon)$; $\epsilon$, $W$, $J$, "
+                 r"$c_{\mathrm{iso}}$ fixed"),
 ))
 
 register(Bound(

@@ -5,7 +5,7 @@ Statements and proofs: ``docs/mathematics.md#r1-projection-bound`` and
 span of the neurons' weights, :math:`f(x) = f(Px)`; a pair certificate, a
 geometry inequality and Cauchy--Schwarz give
 
-.. math:: \mathrm{Lip}_{B_R}(f) \ge \frac{2\sqrt{n_+n_-}}{\|X\|_{op}
+.. math:: \mathrm{Lip}_{B_R}(f) \ge \frac{2\sqrt{n_+n_-}}{\|X\|_{\mathrm{op}}
    \sqrt{\max(n_\pm)\,r + 2\sqrt{n_+n_-}}}.
 
 Examples
@@ -49,7 +49,7 @@ R1 = register(Bound(
     name="Projection bound (aggregate)",
     statement=(r"Every $f\in F_k(\psi)$ (any $\psi$, any biases) with "
                r"$f(x_i)-f(x_j)\ge 2$ for $i\in I_+$, $j\in I_-$ and $\max\|x_i\|\le R$ has "
-               r"$\mathrm{Lip}_{B_R}(f)\ge 2\sqrt{n_+n_-}/(\|X\|_{op}"
+               r"$\mathrm{Lip}_{B_R}(f)\ge 2\sqrt{n_+n_-}/(\|X\|_{\mathrm{op}}"
                r"\sqrt{\max(n_\pm)\,r+2\sqrt{n_+n_-}})$, $r=\operatorname{rank}W$."),
     quantity=r"\mathrm{Lip}_{B_R}(f)",
     expr=_R1_expr,
@@ -58,7 +58,7 @@ R1 = register(Bound(
     status="proved",
     references=("docs/mathematics.md#r1-projection-bound", BLN),
     regimes={"linear": _sphere_linear, "poly": _sphere_linear},
-    regime_note=(r"rows uniform on $S^{d-1}$: $\|X\|_{op}\to 1+\sqrt{n/d}$ (Bai--Yin); "
+    regime_note=(r"rows uniform on $S^{d-1}$: $\|X\|_{\mathrm{op}}\to 1+\sqrt{n/d}$ (Bai--Yin); "
                  r"balanced labels; $r=k\le d$"),
     derivation=(
         "f(x) = f(Px), P the projection onto span{w_l}, r = rank P.",
@@ -84,7 +84,7 @@ R1_pair = register(Bound(
 R1_geom = register(Bound(
     key="R1.geom",
     name="Projection geometry inequality",
-    statement=(r"$\sum_{i\in I_+,j\in I_-}\|P(x_i-x_j)\|^2\le\|X\|_{op}^2"
+    statement=(r"$\sum_{i\in I_+,j\in I_-}\|P(x_i-x_j)\|^2\le\|X\|_{\mathrm{op}}^2"
                r"(\max(n_\pm)\,r+2\sqrt{n_+n_-})$ for every orthogonal projection P of rank r."),
     quantity=r"\sum_{i\in I_+,j\in I_-}\|P(x_i-x_j)\|^2",
     expr=X_op**2 * (sp.Max(n_plus, n_minus) * r + 2 * sp.sqrt(n_plus * n_minus)),
@@ -116,7 +116,7 @@ R1_sphere = register(Bound(
 
 R1_sphere_agg = register(Bound(
     key="R1.sphere.agg",
-    name="Projection bound on the sphere (aggregate over pairs with rho_ij <= rho)",
+    name=r"Projection bound on the sphere (aggregate over pairs with $\rho_{ij}\le\rho$)",
     statement=(r"Restricting to the $n'_\pm$ points with $\|Px_i\|\le\rho<1$: "
                r"$\mathrm{Lip}_S(f)\ge\sqrt{1-\rho^2}$ times the R1 aggregate over them."),
     quantity=r"\mathrm{Lip}_S(f)",
@@ -134,8 +134,9 @@ R1_op = register(Bound(
     key="R1.op",
     name="Projection bound for the spectral proxy",
     statement=(r"Under the hypotheses of R1, "
-               r"$L_\psi\|a\|_2\|W\|_{op}\ge\mathrm{Lip}_{\mathbb R^d}(f)\ge$ the R1 value."),
-    quantity=r"L_\psi\|a\|_2\|W\|_{op}",
+               r"$L_\psi\|a\|_2\|W\|_{\mathrm{op}}\ge\mathrm{Lip}_{\mathbb R^d}(f)\ge$ "
+               r"the R1 value."),
+    quantity=r"L_\psi\|a\|_2\|W\|_{\mathrm{op}}",
     expr=_R1_expr,
     hypotheses=(Hypothesis("separation"), Hypothesis("both_labels")),
     status="proved",

@@ -4,8 +4,8 @@ Statement and proof: ``docs/mathematics.md#r3-quadratic-rank``. For
 :math:`f(x) = x^TAx` with :math:`\operatorname{rank}A\le\min(k,d)` and
 :math:`M = X^T\mathrm{diag}(y)X`:
 
-.. math:: n \le \operatorname{tr}(AM) \le \min(k,d)\,\|A\|_{op}\|M\|_{op},
-   \qquad \mathrm{Lip}_{B_1}(f) = 2\|A\|_{op} \ge \frac{2n}{\min(k,d)\|M\|_{op}}.
+.. math:: n \le \operatorname{tr}(AM) \le \min(k,d)\,\|A\|_{\mathrm{op}}\|M\|_{\mathrm{op}},
+   \qquad \mathrm{Lip}_{B_1}(f) = 2\|A\|_{\mathrm{op}} \ge \frac{2n}{\min(k,d)\|M\|_{\mathrm{op}}}.
 
 Examples
 --------
@@ -26,7 +26,7 @@ BLN = "Bubeck, Li, Nagaraj, COLT 2021 (arXiv 2009.14444)"
 # Regime helper: the operator norm of M = X^T diag(y) X for n = c d
 # ---------------------------------------------------------------------------
 def mp_edge_difference(ratio: sp.Expr) -> sp.Expr:
-    r"""Limit of :math:`\|X^T \mathrm{diag}(y) X\|_{op}` for rows uniform on
+    r"""Limit of :math:`\|X^T \mathrm{diag}(y) X\|_{\mathrm{op}}` for rows uniform on
     :math:`S^{d-1}`, balanced random labels and :math:`n/d \to` ``ratio``.
 
     :math:`M = A - B`, A and B independent (asymptotically free) Wishart
@@ -55,7 +55,8 @@ R3 = register(Bound(
     key="R3",
     name="Homogeneous quadratic rank bound",
     statement=(r"$\psi(t)=t^2$, no biases, $f(x)=x^TAx$: if $\sum_i y_if(x_i)\ge n$ then "
-               r"$\mathrm{Lip}_{B_1}(f)=2\|A\|_{op}\ge 2n/(\min(k,d)\|M\|_{op})$, "
+               r"$\mathrm{Lip}_{B_1}(f)=2\|A\|_{\mathrm{op}}"
+               r"\ge 2n/(\min(k,d)\|M\|_{\mathrm{op}})$, "
                r"$M=X^T\mathrm{diag}(y)X$."),
     quantity=r"\mathrm{Lip}_{B_1}(f)",
     expr=2 * n / (sp.Min(k, d) * M_op),
@@ -64,7 +65,8 @@ R3 = register(Bound(
     references=("docs/mathematics.md#r3-quadratic-rank", BLN),
     regimes={"linear": {M_op: mp_edge_difference(n / d), sp.Min(k, d): k},
              "poly": {M_op: mp_edge_difference(n / d), sp.Min(k, d): k}},
-    regime_note=(r"rows uniform on $S^{d-1}$, random labels: $\|M\|_{op}\to$ upper edge of "
+    regime_note=(r"rows uniform on $S^{d-1}$, random labels: "
+                 r"$\|M\|_{\mathrm{op}}\to$ upper edge of "
                  r"the free difference of two Marchenko--Pastur laws "
                  r"($\approx 2\sqrt{n/d}$ for $n\gg d$; heuristic); $k\le d$"),
     derivation=(

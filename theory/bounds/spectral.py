@@ -2,7 +2,7 @@ r"""R2, the spectral-norm law for random labels, with :math:`C_\delta` and :math
 
 Statements and proofs: ``docs/mathematics.md#r2-spectral-law`` and
 ``docs/mathematics.md#r2-sharper-constant``. Every relu interpolant has
-:math:`n(1-\bar y^2) = \sum_i z_i f(x_i) \le \sqrt k\,\|a\|_2\|W\|_{op}\,\Gamma`,
+:math:`n(1-\bar y^2) = \sum_i z_i f(x_i) \le \sqrt k\,\|a\|_2\|W\|_{\mathrm{op}}\,\Gamma`,
 and :math:`\Gamma \le C_\delta\sqrt n` with probability :math:`1-3\delta`
 (or :math:`\le C'_\delta\sqrt n` with probability :math:`1-\delta`).
 
@@ -29,9 +29,9 @@ R2 = register(Bound(
     name="Spectral-norm law for random labels",
     statement=(r"$\psi=\mathrm{relu}$, $\|x_i\|\le 1$, y i.i.d. Rademacher: with probability "
                r"$\ge 1-3\delta$ every interpolant has "
-               r"$\|a\|_2\|W\|_{op}\ge(1-\bar y^2)\sqrt{n/k}/C_\delta$, "
+               r"$\|a\|_2\|W\|_{\mathrm{op}}\ge(1-\bar y^2)\sqrt{n/k}/C_\delta$, "
                r"$C_\delta=4+\sqrt{8\log(1/\delta)}+2\sqrt{2\log(2/\delta)}$."),
-    quantity=r"\|a\|_2\|W\|_{op}",
+    quantity=r"\|a\|_2\|W\|_{\mathrm{op}}",
     expr=(1 - ybar**2) * sp.sqrt(n / k) / C_delta,
     hypotheses=(Hypothesis("exact_fit"), Hypothesis("relu"), Hypothesis("data_in_ball"),
                 Hypothesis("random_labels")),
@@ -81,7 +81,7 @@ C_delta_sharp = 6 + sp.sqrt(8 * sp.log(1 / delta))
 
 R2_gamma_sharp = register(Bound(
     key="R2.Gamma.sharp",
-    name="Gamma bound, sharpened constant",
+    name=r"$\Gamma$ bound, sharpened constant",
     statement=(r"For $\|x_i\|\le 1$, y Rademacher, $z=y-\bar y1$: "
                r"$\Gamma(X,z)\le(6+\sqrt{8\log(1/\delta)})\sqrt n$ with probability "
                r"$\ge 1-\delta$."),
@@ -109,7 +109,7 @@ R2_sharp = register(Bound(
     name="Spectral-norm law, sharpened constant",
     statement=(r"As R2 with $C'_\delta=6+\sqrt{8\log(1/\delta)}$ in place of $C_\delta$, "
                r"with probability $\ge 1-\delta$ (instead of $1-3\delta$)."),
-    quantity=r"\|a\|_2\|W\|_{op}",
+    quantity=r"\|a\|_2\|W\|_{\mathrm{op}}",
     expr=(1 - ybar**2) * sp.sqrt(n / k) / C_delta_sharp,
     hypotheses=(Hypothesis("exact_fit"), Hypothesis("relu"), Hypothesis("data_in_ball"),
                 Hypothesis("random_labels")),
@@ -122,7 +122,7 @@ R2_sharp = register(Bound(
 
 R2_identity = register(Bound(
     key="R2.inst",
-    name="Spectral law, per-instance form with exact Gamma",
+    name=r"Spectral law, per-instance form with exact $\Gamma$",
     statement=(r"Every relu interpolant has "
                r"$\sum_\ell|a_\ell|\|w_\ell\|\ge n(1-\bar y^2)/\Gamma(X,z)$ "
                r"(deterministic; $\Gamma$ computed exactly for $d\le 2$)."),
