@@ -145,7 +145,7 @@ def ramp(t, rho: float) -> np.ndarray:
 
 
 def generalization_bound(net: MultiLayerClassifier, X, labels, eps, *,
-                         rhos=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0),
+                         rhos=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0),
                          delta: float = 0.05) -> dict:
     r"""Right-hand side of the generalization corollary of :mod:`theory.rademacher`,
     minimized over a grid of margins fixed in advance (union bound: :math:`\delta`

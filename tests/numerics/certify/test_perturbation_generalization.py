@@ -99,7 +99,7 @@ def test_generalization_bound_terms():
     assert g0["train_error"] == 0.0
     assert all(c == 0.0 for c in g0["complexity"])  # the class is one function
     assert g1["robust"] >= g1["clean"] >= g0["clean"]
-    assert np.isclose(g0["confidence"], 3 * np.sqrt(np.log(2 * 7 / 0.05) / 100))
+    assert np.isclose(g0["confidence"], 3 * np.sqrt(np.log(2 * 9 / 0.05) / 100))
     with pytest.raises(ValueError, match="delta"):
         generalization_bound(net, X, y, 0.1, delta=1.5)
     with pytest.raises(ValueError, match="labels"):
