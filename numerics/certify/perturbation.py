@@ -20,6 +20,11 @@ candidates and several starts. What it returns is an **attained** change (a
 lower bound on the true supremum, with its perturbation as witness), never
 more; the theorem says it can never exceed the bound.
 
+Over a data set, :func:`certified_margins` gives every point's certified
+perturbation margin :math:`\min_{k\ne y}(m_{yk} - B_{yk})` (minus an explicit
+rounding bound), vectorized; batched searches live in
+:mod:`numerics.certify.perturbation_search`.
+
 Examples
 --------
 >>> from numerics.models import MultiLayerClassifier

@@ -73,6 +73,8 @@ def digits_available() -> bool:
 
 
 def _load_digits():
+    # scikit-learn's load_digits directly, behind an optional import (to be unified with
+    # a shared load_digits wrapper, if the package gains one, when branches are merged)
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:
