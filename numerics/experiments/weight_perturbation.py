@@ -238,7 +238,7 @@ def plot_results(summary: list[dict], stem: str | Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     names = [n for n in DATASETS if any(s["dataset"] == n for s in summary)]
-    fig, axes = plt.subplots(2, len(names), figsize=(4.6 * len(names), 7.4), squeeze=False)
+    fig, axes = plt.subplots(2, len(names), figsize=(4.6 * len(names), 8.2), squeeze=False)
     for j, name in enumerate(names):
         rs = [s for s in summary if s["dataset"] == name]
         ax, bx = axes[0][j], axes[1][j]
@@ -272,11 +272,15 @@ def plot_results(summary: list[dict], stem: str | Path) -> list[Path]:
         bx.set_xlabel(r"budget $\epsilon$ per layer")
         bx.set_ylabel("test error - train error (clipped at 1e-4)")
         bx.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=6.5, loc="lower left")
-    axes[1][0].legend(fontsize=6.5, loc="center left")
-    fig.suptitle("Depth-2 relu classifiers under weight perturbations: "
-                 "with and without the certified-margin penalty", fontsize=10)
-    fig.tight_layout()
+    handles, labels = [], []
+    for a in (axes[0][0], axes[1][0]):
+        h, lab = a.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    fig.legend(handles, labels, loc="lower center", ncol=5, fontsize=7, frameon=False)
+    fig.suptitle("Depth-2 relu classifiers under weight perturbations: with (solid) and "
+                 "without (dashed) the certified-margin penalty", fontsize=10)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return save_figure(fig, stem, dpi=130)
 
 
