@@ -33,7 +33,13 @@ from numerics._validate import as_matrix, as_positive_int, as_rng
 from theory.activations import Activation, get_activation
 from theory.perturbation import activation_hypotheses
 
-__all__ = ["MultiLayerClassifier", "inf_norm", "margin_and_weight_gradients"]
+__all__ = [
+    "MultiLayerClassifier",
+    "batched_backward",
+    "batched_forward",
+    "inf_norm",
+    "margin_and_weight_gradients",
+]
 
 
 def inf_norm(W) -> float:
@@ -80,6 +86,99 @@ def margin_and_weight_gradients(weights: Sequence[np.ndarray], x: np.ndarray, y:
         grads[i] = np.outer(gz, H[i])
         g = weights[i].T @ gz
     return m, grads
+
+
+def batched_forward(weights: Sequence[np.ndarray], X: np.ndarray, psi
+                    ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    r"""Forward pass of ``B`` networks of one architecture at once (unvalidated fast path).
+
+    .. math::
+
+        h^0_b = X_b,\qquad z^i_b = h^{i-1}_b (W^i_b)^T,\qquad h^i_b = \psi(z^i_b),
+        \qquad F_b = h^{L-1}_b (W^L_b)^T .
+
+    Parameters
+    ----------
+    weights : list of ndarray
+        ``W^i`` of shape (B, n_i, n_{i-1}) (a leading axis of length 1 broadcasts).
+    X : ndarray, shape (B, m, d)
+        ``m`` inputs per network (axis 0 may have length 1 and broadcast).
+    psi : callable
+        The activation, vectorized.
+
+    Returns
+    -------
+    Z : list of ndarray
+        Pre-activations, each (B, m, n_i), ``i < L``.
+    H : list of ndarray
+        ``[h^0, ..., h^{L-1}]``, each (B, m, n_i).
+    F : ndarray, shape (B, m, K)
+        Logits.
+
+    Examples
+    --------
+    >>> net = MultiLayerClassifier.random((3, 4, 2), seed=0)
+    >>> X = np.ones((5, 3))
+    >>> _, _, F = batched_forward([W[None] for W in net.weights], X[None], net._psi)
+    >>> bool(np.allclose(F[0], net.logits(X)))
+    True
+    """
+    H = [X]
+    Z = []
+    for W in weights[:-1]:
+        Z.append(np.matmul(H[-1], np.swapaxes(W, -1, -2)))
+        H.append(psi(Z[-1]))
+    F = np.matmul(H[-1], np.swapaxes(weights[-1], -1, -2))
+    return Z, H, F
+
+
+def batched_backward(weights: Sequence[np.ndarray], Z: list, H: list, GF: np.ndarray,
+                     dpsi) -> list[np.ndarray]:
+    r"""Gradients of :math:`\Phi_b = \sum_{j,c} G_{bjc} F_{bjc}` with respect to every
+    ``W^i_b`` (backpropagation with fixed coefficients ``GF``).
+
+    .. math::
+
+        \frac{\partial\Phi_b}{\partial W^L_b} = G_b^T h^{L-1}_b,\qquad
+        g^{L-1}_b = G_b W^L_b,\qquad
+        \frac{\partial\Phi_b}{\partial W^i_b} = (g^i_b\odot\psi'(z^i_b))^T h^{i-1}_b,\qquad
+        g^{i-1}_b = (g^i_b\odot\psi'(z^i_b)) W^i_b .
+
+    Parameters
+    ----------
+    weights, Z, H
+        As for :func:`batched_forward`.
+    GF : ndarray, shape (B, m, K)
+        Coefficients on the logits (e.g. ``softmax - onehot`` for cross-entropy).
+    dpsi : callable
+        Derivative of the activation (for relu the right derivative at 0).
+
+    Returns
+    -------
+    list of ndarray
+        One gradient per layer, shape (B, n_i, n_{i-1}).
+
+    Examples
+    --------
+    >>> net = MultiLayerClassifier.random((3, 4, 2), seed=0)
+    >>> x = np.array([0.5, -1.0, 2.0])
+    >>> Ws = [W[None] for W in net.weights]
+    >>> Z, H, F = batched_forward(Ws, x[None, None], net._psi)
+    >>> G = batched_backward(Ws, Z, H, np.array([[[1.0, -1.0]]]), net._dpsi)
+    >>> m, ref = net.margin_weight_gradients(x, 0, 1)
+    >>> all(np.allclose(g[0], r) for g, r in zip(G, ref))
+    True
+    """
+    B = max(GF.shape[0], *(W.shape[0] for W in weights))
+    grads: list = [None] * len(weights)
+    grads[-1] = np.matmul(np.swapaxes(GF, -1, -2), H[-1])
+    g = np.matmul(GF, weights[-1])
+    for i in range(len(weights) - 2, -1, -1):
+        gz = g * dpsi(Z[i])
+        grads[i] = np.matmul(np.swapaxes(gz, -1, -2), H[i])
+        if i:
+            g = np.matmul(gz, weights[i])
+    return [np.broadcast_to(G, (B, *G.shape[1:])) if G.shape[0] != B else G for G in grads]
 
 
 class MultiLayerClassifier:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numerics.certify import (
@@ -51,7 +51,6 @@ def test_projection_bad_radius():
 
 
 # -- the bound holds against optimized perturbations ------------------------------
-@settings(max_examples=30)
 @given(depth=st.integers(1, 4), act=st.sampled_from(ACTS), seed=st.integers(0, 10**6),
        width=st.integers(1, 7), n_classes=st.integers(2, 4),
        eps=st.lists(st.floats(0, 1.0), min_size=4, max_size=4))
@@ -101,7 +100,6 @@ def test_depth_one_bound_is_attained(d, K, eps, seed):
 
 
 # -- tight family at every depth ---------------------------------------------------
-@settings(max_examples=20)
 @given(st.integers(1, 5), st.integers(1, 6), st.integers(0, 10**6),
        st.lists(st.floats(0.01, 1.0), min_size=5, max_size=5))
 def test_bound_attained_on_nonnegative_tight_instances(depth, width, seed, eps):
