@@ -21,8 +21,10 @@ from numerics.models.init import (  # noqa: F401
     he_layers,
     he_two_layer,
 )
-from numerics.models.multilayer import (  # noqa: F401
+from numerics.models.multilayer import (  # noqa: F401  # noqa: F401
     MultiLayerClassifier,
+    batched_backward,
+    batched_forward,
     inf_norm,
     margin_and_weight_gradients,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "DeepReLUNet",
     "MultiLayerClassifier",
     "TwoLayerNet",
+    "batched_backward",
+    "batched_forward",
     "gradient_covariance",
     "he_deep",
     "he_layers",

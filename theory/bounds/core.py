@@ -51,7 +51,8 @@ CHECKABLE_HYPOTHESES: dict[str, str] = {
 
 #: Modules that define bounds and register them at import (in table order).
 #: Add yours here. Missing modules are skipped by :func:`all_bounds`.
-THEORY_MODULES: tuple[str, ...] = ("theory.bounds", "theory.energy", "theory.perturbation")
+THEORY_MODULES: tuple[str, ...] = ("theory.bounds", "theory.energy", "theory.perturbation",
+                                  "theory.rademacher")
 
 _REGISTRY: dict[str, Bound] = {}
 

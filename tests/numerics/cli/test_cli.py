@@ -10,7 +10,8 @@ from numerics.cli import build_parser, main
 from numerics.models import TwoLayerNet
 
 EXPECTED = {"lipschitz", "certify", "poly-certificate", "tables", "sweep", "figure",
-            "reproduce", "random-networks", "random-features", "tradeoff"}
+            "reproduce", "random-networks", "random-features", "tradeoff", "memorize",
+            "memorization", "weight-perturbation", "derivations"}
 
 
 def test_every_documented_subcommand_exists():
