@@ -429,7 +429,7 @@ def _bound_row(b) -> dict:
                          + text_with_math(b.statement)),
         "bound": Raw("$" + breakable(b.latex()) + "$"),
         "status": b.status + prob,
-        "ref": Raw(r"\S\,\texttt{" + escape(b.anchor) + "}" + (
+        "ref": Raw(r"\S\,\texttt{" + escape(b.anchor).replace("-", r"-\allowbreak{}") + "}" + (
             "; " + text_with_math("; ".join(refs)) if refs else "")),
     }
 
@@ -455,7 +455,7 @@ def bounds_table(bounds: Sequence, caption: str | None = None,
             [("key", "Key"), ("statement", "Statement"), ("bound", "Bound"),
              ("status", "Status"), ("ref", "Source")],
             cap, f"{label}:{status}",
-            align=r"lp{0.28\linewidth}p{0.29\linewidth}p{0.09\linewidth}p{0.165\linewidth}",
+            align=r"lp{0.28\linewidth}p{0.29\linewidth}p{0.09\linewidth}p{0.14\linewidth}",
             size="footnotesize", long=True))
     return "\n\n".join(out)
 

@@ -51,6 +51,10 @@ CHECKABLE_HYPOTHESES: dict[str, str] = {
 
 #: Modules that define bounds and register them at import (in table order).
 #: Add yours here. Missing modules are skipped by :func:`all_bounds`.
+#: Length (characters) beyond which :meth:`Bound.latex` splits a long fraction so that the
+#: formula can break across lines in a table cell.
+LONG_LATEX = 120
+
 THEORY_MODULES: tuple[str, ...] = ("theory.bounds", "theory.energy", "theory.perturbation",
                                   "theory.rademacher")
 
@@ -332,7 +336,10 @@ class Bound:
         >>> get_bound("R3").latex()
         '\\mathrm{Lip}_{B_1}(f) \\ge \\frac{2 n}{\\|M\\|_{\\mathrm{op}} \\min\\left(d, k\\right)}'
         """
-        return f"{self.quantity} {RELATIONS[self.relation]} {_sym_latex(self.expr)}"
+        tex = _sym_latex(self.expr)
+        if len(tex) > LONG_LATEX:  # a long fraction prints as (coefficient) x (factors)
+            tex = _sym_latex(self.expr, long_frac_ratio=2)
+        return f"{self.quantity} {RELATIONS[self.relation]} {tex}"
 
     @property
     def citation(self) -> str:
