@@ -8,7 +8,8 @@ Usage::
 
 ``run`` appends to ``OUT/records.jsonl`` (resumable; one row per training run);
 ``SMALL`` runs d = 50 (8 seeds) and d = 100 (6 seeds), ``LARGE`` d = 200 (4 seeds,
-N <= 800) and d = 400 (3 seeds, N <= 800). ``report`` extrapolates in 1/d and
+N <= 800) and d = 400 (3 seeds, N <= 800); ``XL200``/``XL400`` add psi1 = 10 at
+d = 200 and psi1 = 4 at d = 400 (3 seeds). ``report`` extrapolates in 1/d and
 compares with the formula (``OUT/comparison.json``) and draws the headline figure.
 """
 
@@ -31,7 +32,11 @@ PSI1S = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0)
 GROUPS = {
     "SMALL": [(50, range(8), None), (100, range(6), 1000)],
     "LARGE": [(200, range(4), 800), (400, range(3), 800)],
+    "XL200": [(200, range(3), 2000)],
+    "XL400": [(400, range(3), 1600)],
 }
+#: psi1 values of the XL groups (the points the LARGE group skips).
+XL_PSI1 = {"XL200": (10.0,), "XL400": (4.0,)}
 
 
 def main(argv=None):
@@ -45,7 +50,7 @@ def main(argv=None):
     if a.what == "run":
         path = out / f"records_{a.group.lower()}.jsonl"
         for d, seeds, max_n in GROUPS[a.group]:
-            rc.run_grid(settings=SETTINGS, psi1s=PSI1S, ds=[d],
+            rc.run_grid(settings=SETTINGS, psi1s=XL_PSI1.get(a.group, PSI1S), ds=[d],
                         seeds_for_d=lambda _d, s=seeds: list(s), max_N=max_n, path=path,
                         progress=lambda r: print(json.dumps(
                             {k: r[k] for k in ("d", "psi1", "psi2", "eps", "seed",

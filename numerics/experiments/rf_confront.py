@@ -151,12 +151,19 @@ def extrapolate(ds, means, ses) -> tuple[float, float]:
 
 
 def _per_d(rows, key):
-    out = {}
+    r"""Per size: (mean over seeds, SE, seeds). The SE uses the variance over seeds
+    pooled across the sizes of the group (the test-sample noise, which dominates, does
+    not depend on d; with 3-4 seeds per size the per-size variances are too noisy to
+    weight a fit by), so it is conservative at the larger sizes."""
+    out, dev, dof = {}, 0.0, 0
     for d in sorted({r["d"] for r in rows}):
         v = np.array([r[key] for r in rows if r["d"] == d], dtype=float)
         if v.size >= 2:
-            out[d] = (float(v.mean()), float(v.std(ddof=1) / math.sqrt(v.size)), v.size)
-    return out
+            out[d] = [float(v.mean()), v.size]
+            dev += float(np.sum((v - v.mean()) ** 2))
+            dof += v.size - 1
+    s2 = dev / dof if dof else float("nan")
+    return {d: (m, math.sqrt(s2 / k), k) for d, (m, k) in out.items()}
 
 
 def compare(rows: list[dict], *, tau: float = 0.5, wrong=None, measures=("clean_pop", "lin",
@@ -164,12 +171,15 @@ def compare(rows: list[dict], *, tau: float = 0.5, wrong=None, measures=("clean_
     r"""Per (psi2, eps, psi1): the formula (standard risk for ``clean_pop``; robust
     risk at :math:`\epsilon_{\rm test} = \epsilon` for the robust measures) against
     the extrapolated simulation: ``theory``, ``sim``, ``se``, ``ratio``
-    (sim/theory), ``z`` = (sim − theory)/se, and the per-d means."""
+    (sim/theory), ``z`` = (sim − theory)/se (NaN where the solver found no interior
+    saddle point: ``theory_boundary`` marks the :math:`\tau_g\to0`, θ = 0 regime),
+    and the per-d means."""
     out = []
     groups = sorted({(r["psi2"], r["eps"], r["psi1"]) for r in rows})
     for psi2, eps, psi1 in groups:
         rs = [r for r in rows if (r["psi2"], r["eps"], r["psi1"]) == (psi2, eps, psi1)]
         sol = rt.solve_saddle(psi1=psi1, psi2=psi2, eps=eps, tau=tau, wrong=wrong)
+        ok = sol.converged
         for key in measures:
             per = _per_d(rs, key)
             if not per:
@@ -179,6 +189,7 @@ def compare(rows: list[dict], *, tau: float = 0.5, wrong=None, measures=("clean_
             th = sol.standard_risk if key.startswith("clean") else sol.robust_risk()
             out.append({"psi2": psi2, "eps": eps, "psi1": psi1, "measure": key,
                         "theory": th, "sim": a, "se": s, "ratio": a / th,
-                        "z": (a - th) / s if s > 0 else float("nan"),
+                        "z": (a - th) / s if s > 0 and ok else float("nan"),
+                        "theory_converged": ok, "theory_boundary": sol.boundary,
                         "per_d": {str(d): list(v) for d, v in per.items()}})
     return out

@@ -32,12 +32,11 @@ def theory_curve(psi1s, *, psi2: float, eps: float, tau: float, eps_test=None) -
     out, start = [], None
     et = eps if eps_test is None else eps_test
     for p in sorted(float(v) for v in psi1s):
-        sol = rt.solve_saddle(psi1=p, psi2=psi2, eps=eps, tau=tau, start=start)
-        if sol.foc_residual > 1e-6 and start is not None:
-            alt = rt.solve_saddle(psi1=p, psi2=psi2, eps=eps, tau=tau)
-            sol = alt if alt.foc_residual < sol.foc_residual else sol
-        start = sol.x
-        out.append({"psi1": p, "standard": sol.standard_risk,
+        sol = rt.solve_saddle(psi1=p, psi2=psi2, eps=eps, tau=tau, start=start,
+                              max_starts=None if start is None else 3)
+        start = sol.x if sol.converged else None
+        out.append({"psi1": p, "standard": sol.standard_risk, "converged": sol.converged,
+                    "boundary": sol.boundary,
                     "robust": sol.robust_risk(et), "sigma2": sol.sigma2,
                     "foc_residual": sol.foc_residual})
     return out
@@ -69,7 +68,7 @@ def plot_confrontation(rows, comp, stem, *, tau: float = 0.5) -> list[Path]:
                              squeeze=False, sharey=True)
     for ax, (psi2, eps) in zip(axes[0], settings, strict=True):
         p = _sim_points(comp, psi2, eps, "clean_pop")[0]
-        grid = np.geomspace(min(p.min(), 0.1), max(p.max(), 10.0), 40)
+        grid = np.geomspace(min(p.min(), 0.1), max(p.max(), 10.0), 25)
         cur = theory_curve(grid, psi2=psi2, eps=eps, tau=tau)
         ax.plot(grid, [c["robust"] for c in cur], color="C3",
                 label=r"robust risk, formula ($\epsilon_{\mathrm{test}}=\epsilon$)")

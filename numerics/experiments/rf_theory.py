@@ -51,6 +51,7 @@ __all__ = [
     "objective_value",
     "saddle_checks",
     "solve_saddle",
+    "uniqueness_check",
 ]
 
 _VARS = (ts.alpha, ts.tau_g, ts.beta, ts.gamma, ts.tau_q)
@@ -220,6 +221,8 @@ class SaddlePoint:
     value: float
     standard_risk: float
     foc_residual: float
+    converged: bool = True
+    boundary: bool = False
     wrong: str | None = None
     notes: list = field(default_factory=list)
 
@@ -263,6 +266,8 @@ def adversarial_risk(sol: SaddlePoint, eps_test: float) -> float:
     True
     """
     et = _check(eps_test, "eps_test", allow_zero=True)
+    if sol.nu == 0.0 or et == 0.0:       # indicator off (or no test budget): AR = alpha^2 + s^2
+        return sol.standard_risk
     return float(_ar_fn()(sol.alpha, sol.tau_g, sol.beta, sol.nu, sol.eps, et, sol.sigma2))
 
 
@@ -277,9 +282,6 @@ def _check(v, name, allow_zero=False) -> float:
         need = ">= 0" if allow_zero else "> 0"
         raise ValueError(f"{name}: must be {need} (the theorem's assumption), got {v!r}")
     return f
-
-
-_LOG0 = np.log([0.5, 1.0, 1.0, 0.5, 1.0])
 
 
 def _inner_min(xmax, prm, wrong, start):
@@ -309,36 +311,16 @@ def _nested(prm, wrong, start):
     return np.concatenate([memo["u"], res.x])
 
 
-def solve_saddle(*, psi1, psi2, eps, tau, start=None, wrong=None) -> SaddlePoint:
-    r"""Solve :math:`\max_{\beta,\gamma,\tau_q}\min_{\alpha,\tau_g}\mathcal R`.
+#: Starts tried in turn (the solutions in the regimes met on the psi1 grids).
+STARTS = ((0.5, 1.0, 1.0, 0.5, 1.0), (0.3, 0.05, 0.8, 0.27, 0.25), (0.7, 0.5, 0.5, 0.2, 0.5),
+          (0.7, 0.3, 0.7, 0.9, 0.7), (0.7, 0.6, 0.05, 0.07, 0.05), (0.7, 0.1, 0.8, 0.9, 0.8))
+#: A solution is accepted when max |x_i dR/dx_i| is below this.
+FOC_TOL = 1e-8
+#: Coordinates below this count as the boundary (not an interior saddle point).
+X_FLOOR = 1e-6
 
-    Parameters
-    ----------
-    psi1, psi2, eps : float
-        :math:`N/d`, :math:`n/d`, training budget; all must be > 0.
-    tau : float
-        Noise level, >= 0.
-    start : array_like, optional
-        Start ``(alpha, tau_g, beta, gamma, tau_q)`` (default a fixed point).
-    wrong : str, optional
-        A deliberately wrong variant (``"drop_2_over_pi"``,
-        ``"swap_beta_gamma_in_c"``), for tests only.
 
-    Returns
-    -------
-    SaddlePoint
-        With ``foc_residual`` the max-norm of :math:`\nabla\mathcal R` at the
-        solution (in log coordinates, i.e. :math:`x_i\partial_i\mathcal R`).
-    """
-    ps1 = _check(psi1, "psi1")
-    ps2 = _check(psi2, "psi2")
-    ep = _check(eps, "eps")
-    ta = _check(tau, "tau", allow_zero=True)
-    s2 = _sigma2(ps1, ta)
-    prm = (ps1, ps2, ep, ta, s2)
-    u0 = _LOG0 if start is None else np.log(np.asarray(start, dtype=float))
-    u = _nested(prm, wrong, u0)
-
+def _foc_fn(prm, wrong):
     def foc(v):
         x = np.exp(np.clip(v, -30.0, 30.0))
         try:
@@ -348,20 +330,103 @@ def solve_saddle(*, psi1, psi2, eps, tau, start=None, wrong=None) -> SaddlePoint
             return np.full(5, 1e6)
         return np.where(np.isfinite(g), g, 1e6)
 
-    res = optimize.root(foc, u, method="hybr", options={"xtol": 1e-13})
-    notes = []
-    if res.success and np.max(np.abs(foc(res.x))) <= np.max(np.abs(foc(u))):
-        u = res.x
-    else:
-        notes.append("joint first-order refinement did not improve the nested solve")
+    return foc
+
+
+def _solve_from(prm, wrong, u0) -> tuple[np.ndarray, float]:
+    """Nested solve from ``u0`` (log coordinates), then hybr on the joint FOC."""
+    foc = _foc_fn(prm, wrong)
+    with np.errstate(all="ignore"):
+        try:
+            u = _nested(prm, wrong, u0)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            u = np.asarray(u0, dtype=float)
+        res = optimize.root(foc, u, method="hybr", options={"xtol": 1e-13})
+    # a point with a coordinate below X_FLOOR is not interior: x_i dR/dx_i -> 0 there
+    r0, r1 = (float(np.max(np.abs(foc(v)))) + (np.min(v) < math.log(X_FLOOR)) * 1e3
+              for v in (u, res.x))
+    return (res.x, r1) if r1 <= r0 else (u, r0)
+
+
+def solve_saddle(*, psi1, psi2, eps, tau, start=None, wrong=None,
+                 max_starts: int | None = None) -> SaddlePoint:
+    r"""Solve :math:`\max_{\beta,\gamma,\tau_q}\min_{\alpha,\tau_g}\mathcal R`.
+
+    Starts: ``start`` if given, then :data:`STARTS` in turn, until the first-order
+    residual :math:`\max_i|x_i\partial_i\mathcal R|` is below :data:`FOC_TOL`
+    (otherwise the best found is returned with ``converged = False``).
+
+    Parameters
+    ----------
+    psi1, psi2, eps : float
+        :math:`N/d`, :math:`n/d`, training budget; all must be > 0.
+    tau : float
+        Noise level, >= 0.
+    start : array_like, optional
+        Start ``(alpha, tau_g, beta, gamma, tau_q)``.
+    wrong : str, optional
+        A deliberately wrong variant (``"drop_2_over_pi"``,
+        ``"swap_beta_gamma_in_c"``), for tests only.
+    max_starts : int, optional
+        Try at most this many starts (default all).
+
+    Returns
+    -------
+    SaddlePoint
+        ``foc_residual`` is the residual above; ``boundary`` is True when no
+        interior solution was found and :math:`\tau_g\to0` (the regime where
+        the trained predictor is :math:`\theta = 0`, standard risk
+        :math:`\tau^2+1`; the objective is singular at :math:`\tau_g = 0`).
+
+    Raises
+    ------
+    ValueError
+        ``psi1``, ``psi2`` or ``eps`` <= 0, ``tau`` < 0, or non-finite input.
+    """
+    prm = (_check(psi1, "psi1"), _check(psi2, "psi2"), _check(eps, "eps"),
+           _check(tau, "tau", allow_zero=True))
+    prm = (*prm, _sigma2(prm[0], prm[3]))
+    starts = (([] if start is None else [start]) + list(STARTS))[:max_starts]
+    best = None
+    for st in starts:
+        u, r = _solve_from(prm, wrong, np.log(np.asarray(st, dtype=float)))
+        if best is None or r < best[1]:
+            best = (u, r)
+        if r < FOC_TOL:
+            break
+    u, resid = best
     x = np.exp(u)
-    m, Gsup, lam, c, nu = _state(x, prm, wrong)
-    a = float(x[0])
-    return SaddlePoint(psi1=ps1, psi2=ps2, eps=ep, tau=ta, sigma2=s2, alpha=a,
-                       tau_g=float(x[1]), beta=float(x[2]), gamma=float(x[3]),
-                       tau_q=float(x[4]), nu=nu, lam=lam, c=float(c),
-                       value=objective_value(x, prm, wrong), standard_risk=a * a + s2,
-                       foc_residual=float(np.max(np.abs(foc(u)))), wrong=wrong, notes=notes)
+    resid = float(np.max(np.abs(_foc_fn(prm, wrong)(u))))
+    _, _, lam, c, nu = _state(x, prm, wrong)
+    converged = resid < FOC_TOL and np.min(x) >= X_FLOOR
+    boundary = (not converged) and x[1] < 1e-3
+    notes = [] if converged else [
+        "no interior saddle point to tolerance" + (
+            "; tau_g -> 0: the theta = 0 regime (standard risk tau^2 + 1)" if boundary else "")]
+    s2 = prm[4]
+    return SaddlePoint(psi1=prm[0], psi2=prm[1], eps=prm[2], tau=prm[3], sigma2=s2,
+                       alpha=float(x[0]), tau_g=float(x[1]), beta=float(x[2]),
+                       gamma=float(x[3]), tau_q=float(x[4]), nu=nu, lam=lam, c=float(c),
+                       value=objective_value(x, prm, wrong),
+                       standard_risk=float(x[0]) ** 2 + s2, foc_residual=resid,
+                       converged=bool(converged), boundary=bool(boundary), wrong=wrong,
+                       notes=notes)
+
+
+def uniqueness_check(sol: SaddlePoint, *, n_starts: int = 4, seed=0) -> dict:
+    r"""Re-solve from ``n_starts`` random starts (each coordinate of the solution
+    times :math:`e^{u}`, :math:`u\sim U(-1, 1)`); returns the largest relative
+    distance to ``sol`` among the converged solutions, their number and ``same``
+    (all within 1e-5 relative). The theorem claims the saddle point is unique."""
+    rng = np.random.default_rng(seed)
+    dists = []
+    for _ in range(n_starts):
+        st = sol.x * np.exp(rng.uniform(-1, 1, 5))
+        u, r = _solve_from(sol.params, sol.wrong, np.log(st))
+        if r < FOC_TOL:
+            dists.append(float(np.max(np.abs(np.exp(u) - sol.x) / sol.x)))
+    return {"converged": len(dists), "max_rel_distance": max(dists) if dists else None,
+            "same": bool(dists) and max(dists) < 1e-5}
 
 
 @cache
