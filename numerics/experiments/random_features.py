@@ -67,6 +67,7 @@ from numerics.experiments.rf_training import (
     robust_test_error_upper_bound,
 )
 from numerics.records import RecordStore, save_figure
+from theory.latex import Raw
 
 __all__ = [
     "AdvTrainResult",
@@ -83,6 +84,7 @@ __all__ = [
     "gradient_kernel",
     "gradient_norms_squared",
     "j_matrix",
+    "add_theory",
     "linearized_robust_error",
     "plot_sweep",
     "robust_test_error_lower_estimate",
@@ -92,6 +94,7 @@ __all__ = [
     "sigma2_constant",
     "summarize",
     "sweep_table",
+    "theory_curves",
     "trend_summary",
 ]
 
@@ -126,6 +129,7 @@ def run_config(*, d: int, psi1: float, psi2: float, eps: float, tau: float, seed
                                            steps=steps, starts=starts)
     up = robust_test_error_upper_bound(tr.theta, inst.W, Xt, yt, eps)
     clean_mc, clean_mc_se = _mean_se((yt - inst.features(Xt) @ tr.theta) ** 2)
+    lin = linearized_robust_error(tr.theta, inst.W, Xt, yt, eps)
     return {
         "d": d, "psi1": psi1, "psi2": psi2, "N": N, "n": n, "eps": eps, "tau": tau,
         "seed": int(seed) if not isinstance(seed, np.random.Generator) else None,
@@ -134,6 +138,7 @@ def run_config(*, d: int, psi1: float, psi2: float, eps: float, tau: float, seed
         "clean_mc": clean_mc, "clean_mc_se": clean_mc_se,
         "robust_lower": low.mean, "robust_lower_se": low.se,
         "robust_upper": up.mean, "robust_upper_se": up.se,
+        "robust_lin": lin.mean, "robust_lin_se": lin.se,
         "best_rf_error": best_rf_error(inst),
         "sigma2": sigma2_constant(psi1, tau),
         "theta_norm": float(np.linalg.norm(tr.theta)),
@@ -186,9 +191,10 @@ def summarize(rows: list[dict]) -> list[dict]:
     for (eps, psi1), rs in sorted(groups.items()):
         row = {"eps": eps, "psi1": psi1, "N": rs[0]["N"], "seeds": len(rs),
                "d": rs[0]["d"], "n": rs[0]["n"], "tau": rs[0]["tau"],
-               "sigma2": rs[0]["sigma2"]}
-        for key in ("clean", "robust_lower", "robust_upper", "best_rf_error"):
-            v = np.array([r[key] for r in rs])
+               "psi2": rs[0]["psi2"], "sigma2": rs[0]["sigma2"]}
+        for key in ("clean", "clean_mc", "robust_lower", "robust_upper", "robust_lin",
+                    "best_rf_error"):
+            v = np.array([r.get(key, np.nan) for r in rs], dtype=float)
             row[key] = float(v.mean())
             row[key + "_se"] = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else 0.0
         out.append(row)
@@ -260,75 +266,143 @@ def trend_summary(summary: list[dict]) -> dict:
     return out
 
 
-def plot_sweep(summary: list[dict], stem: str | Path) -> list[Path]:
-    r"""Figure: clean error (exact), robust error (PGA lower estimate) and its
-    certified upper bound against :math:`\psi_1`, one panel per budget, error
-    bars = standard error over seeds; the best reachable error
-    :math:`\sigma^2(\psi_1)` dotted. The y axis is cut at 1.25 times the largest
-    robust lower estimate (the upper bound is then marked as clipped). Writes
-    ``stem.png`` and ``stem.pdf``."""
+def add_theory(summary: list[dict]) -> list[dict]:
+    r"""Add the cited formula (:func:`numerics.experiments.rf_theory.solve_saddle`)
+    to each summary row: ``theory_standard`` (:math:`\alpha^{*2}+\sigma^2`),
+    ``theory_robust`` (at :math:`\epsilon_{\rm test}=\epsilon`) and
+    ``theory_converged`` (False: no interior saddle point, e.g. the
+    :math:`\theta = 0` regime; the values are then the solver's best point).
+    Continuation along :math:`\psi_1` within each budget."""
+    from numerics.experiments import rf_theory as rt
+
+    out, start, last = [], None, None
+    for row in sorted(summary, key=lambda r: (r["eps"], r["psi1"])):
+        if last != row["eps"]:
+            start, last = None, row["eps"]
+        sol = rt.solve_saddle(psi1=row["psi1"], psi2=row["psi2"], eps=row["eps"],
+                              tau=row["tau"], start=start,
+                              max_starts=None if start is None else 3)
+        start = sol.x if sol.converged else None
+        out.append({**row, "theory_standard": sol.standard_risk,
+                    "theory_robust": sol.robust_risk(), "theory_converged": sol.converged})
+    return out
+
+
+def theory_curves(summary: list[dict], points: int = 9) -> dict:
+    """Per budget (key ``str(eps)``): :func:`numerics.experiments.rf_report.theory_curve`
+    on ``points`` log-spaced values over the summary's psi1 range."""
+    from numerics.experiments.rf_report import theory_curve
+
+    out = {}
+    for eps in sorted({s["eps"] for s in summary}):
+        rows = [s for s in summary if s["eps"] == eps]
+        p = [r["psi1"] for r in rows]
+        grid = np.geomspace(min(p), max(p), points)
+        out[str(eps)] = theory_curve(grid, psi2=rows[0]["psi2"], eps=eps, tau=rows[0]["tau"])
+    return out
+
+
+def plot_sweep(summary: list[dict], stem: str | Path, curves: dict | None = None) -> list[Path]:
+    r"""Figure, one panel per budget: on **one** test sample per run, the clean
+    error, the robust error's lower estimate (gradient ascent) and its certified
+    upper bound (error bars: standard error over seeds); the exact population
+    clean error; the cited formula's standard and robust risk (``curves``, from
+    :func:`theory_curves`) and :math:`\sigma^2(\psi_1)`. The y axis is cut at 1.25
+    times the largest robust lower estimate (the upper bound is then marked as
+    clipped). Writes ``stem.png`` and ``stem.pdf``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     epss = sorted({s["eps"] for s in summary})
-    fig, axes = plt.subplots(1, len(epss), figsize=(5.2 * len(epss), 4), squeeze=False)
+    fig, axes = plt.subplots(1, len(epss), figsize=(5.2 * len(epss), 4.2), squeeze=False)
     for ax, eps in zip(axes[0], epss, strict=True):
         rows = sorted([s for s in summary if s["eps"] == eps], key=lambda s: s["psi1"])
         x = np.array([r["psi1"] for r in rows])
 
         def col(key, rows=rows):
-            return np.array([r[key] for r in rows])
+            return np.array([r.get(key, np.nan) for r in rows], dtype=float)
 
-        ax.errorbar(x, col("clean"), yerr=col("clean_se"), marker="o", capsize=3,
-                    label="clean test error (exact)")
-        ax.errorbar(x, col("robust_lower"), yerr=col("robust_lower_se"), marker="s",
-                    capsize=3, label="robust test error (PGA lower estimate)")
-        ax.errorbar(x, col("robust_upper"), yerr=col("robust_upper_se"), marker="^",
-                    capsize=3, ls="--", alpha=0.6, label="robust: certified upper bound")
+        for key, mk, ls, lab in (
+                ("clean_mc", "o", "-", "clean error (test sample)"),
+                ("robust_lower", "s", "-", "robust error (test sample, ascent: lower est.)"),
+                ("robust_upper", "^", "--", "robust error (test sample, certified upper bd.)")):
+            ax.errorbar(x, col(key), yerr=col(key + "_se"), marker=mk, ls=ls, capsize=3,
+                        ms=4, label=lab, alpha=0.6 if ls == "--" else 1.0)
+        ax.plot(x, col("clean"), "x", color="C0", label="clean error (exact population)")
+        if curves is not None and str(eps) in curves:
+            cur = curves[str(eps)]
+            ax.plot([c["psi1"] for c in cur], [c["standard"] for c in cur], color="k", lw=1.2,
+                    label=r"formula: standard risk ($d\to\infty$)")
+            ax.plot([c["psi1"] for c in cur], [c["robust"] for c in cur], color="C3", lw=1.2,
+                    label=r"formula: robust risk ($d\to\infty$)")
         xs = np.geomspace(x.min(), x.max(), 100)
         ax.plot(xs, [sigma2_constant(v, rows[0].get("tau", 0.5)) for v in xs], ":", color="k",
                 label=r"$\sigma^2(\psi_1)$ (best reachable, $d\to\infty$)")
         top = 1.25 * float(np.max(col("robust_lower") + col("robust_lower_se")))
         if np.max(col("robust_upper")) > top:
             ax.set_ylim(0, top)
-            ax.text(0.98, 0.97, "upper bound clipped", transform=ax.transAxes, ha="right",
-                    va="top", fontsize=7, color="C2")
+            ax.text(0.98, 0.03, "upper bound clipped", transform=ax.transAxes, ha="right",
+                    va="bottom", fontsize=7, color="C2")
         ax.set_xscale("log", base=2)
         ax.set_xlabel(r"$\psi_1 = N/d$")
         ax.set_ylabel("squared error")
-        ax.set_title(rf"$\epsilon = {eps}$, $d = {rows[0]['d']}$, $n = {rows[0]['n']}$")
+        ax.set_title(rf"$\epsilon = {eps}$, $d = {rows[0]['d']}$, $n = {rows[0]['n']}$, "
+                     rf"$\tau = {rows[0]['tau']}$", fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=7)
+    axes[0][0].legend(fontsize=6.5, loc="lower left")
     fig.tight_layout()
     return save_figure(fig, stem, dpi=130)
 
 
+def _pm(m, s):
+    return Raw(f"{m:.3f} $\\pm$ {s:.3f}")
+
+
 def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:
-    """Booktabs table of the summary (via :func:`theory.latex.render_table`)."""
-    from theory.latex import Raw, render_table
+    """Booktabs table of the summary (via :func:`theory.latex.render_table`); the
+    caption defines every column (sample vs population vs formula)."""
+    from theory.latex import render_table
 
     rows = []
     for s in summary:
+        th = s.get("theory_converged")
         rows.append({
             "eps": s["eps"], "psi1": s["psi1"], "N": s["N"], "seeds": s["seeds"],
-            "clean": Raw(f"{s['clean']:.3f} $\\pm$ {s['clean_se']:.3f}"),
-            "rlow": Raw(f"{s['robust_lower']:.3f} $\\pm$ {s['robust_lower_se']:.3f}"),
-            "rup": Raw(f"{s['robust_upper']:.3f} $\\pm$ {s['robust_upper_se']:.3f}"),
-            "sigma2": s["sigma2"],
+            "clean": _pm(s["clean_mc"], s["clean_mc_se"]),
+            "rlow": _pm(s["robust_lower"], s["robust_lower_se"]),
+            "rup": _pm(s["robust_upper"], s["robust_upper_se"]),
+            "pop": _pm(s["clean"], s["clean_se"]),
+            "fstd": Raw("--" if th is None else f"{s['theory_standard']:.3f}" + ("" if th
+                                                                               else "$^*$")),
+            "frob": Raw("--" if th is None else f"{s['theory_robust']:.3f}" + ("" if th
+                                                                             else "$^*$")),
+            "sigma2": Raw(f"{s['sigma2']:.3f}"),
         })
     d = summary[0]["d"] if summary else "?"
     n = summary[0]["n"] if summary else "?"
-    notes = ("Mean $\\pm$ standard error over seeds. Clean error computed exactly from the "
-             "arc-cosine kernel; robust error: projected gradient ascent (a lower estimate) "
-             "and a certified upper bound, both on fresh test points.")
+    psi2 = summary[0]["psi2"] if summary else "?"
+    notes = ("Mean $\\pm$ standard error over seeds (one trained model per seed). "
+             "Sample columns, all on the same fresh test sample of each run: clean = mean "
+             "squared error; robust (lower est.) = projected gradient ascent on each point's "
+             "$\\epsilon$-ball; robust (upper bd.) = certified bound on the same points, so "
+             "clean $\\le$ lower est. $\\le$ upper bd.\\ row by row. Clean (population) = "
+             "exact expected error of the same models (arc-cosine kernel), not a sample mean. "
+             "Formula columns: the cited saddle point as $d\\to\\infty$ (standard risk "
+             "$\\alpha^{*2}+\\sigma^2$, robust risk at $\\epsilon_{\\mathrm{test}}="
+             "\\epsilon$); $^*$ = no interior saddle point (the $\\theta = 0$ regime). "
+             "$\\sigma^2$ = best reachable error as $d\\to\\infty$.")
     if config is not None:
         notes += (f" $\\tau = {config.tau}$, {config.n_test} test points, "
                   f"{config.steps} ascent steps from {config.starts} starts.")
     return render_table(
-        rows, [("eps", "$\\epsilon$"), ("psi1", "$\\psi_1$"), ("N", "$N$"), ("seeds", "seeds"),
-               ("clean", "clean"), ("rlow", "robust (lower est.)"),
-               ("rup", "robust (upper bd.)"), ("sigma2", "$\\sigma^2$")],
-        f"Adversarially trained random features, $d = {d}$, $n = {n}$ ($\\psi_2 = 2$)",
-        "tab:random-features", float_format="{:.4g}", size="small", notes=notes)
+        rows, [("eps", "$\\epsilon$"), ("psi1", "$\\psi_1$"), ("N", "$N$"),
+               ("seeds", "seeds"), ("clean", "clean (sample)"),
+               ("rlow", "robust, lower est.\\ (sample)"),
+               ("rup", "robust, upper bd.\\ (sample)"), ("pop", "clean (population)"),
+               ("fstd", "standard (formula)"), ("frob", "robust (formula)"),
+               ("sigma2", "$\\sigma^2$")],
+        f"Adversarially trained random features, $d = {d}$, $n = {n}$ "
+        f"($\\psi_2 = {psi2}$)", "tab:random-features", align="rrrr" + "r" * 7,
+        float_format="{:.4g}", size="small", notes=notes)

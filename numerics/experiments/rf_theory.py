@@ -333,18 +333,24 @@ def _foc_fn(prm, wrong):
     return foc
 
 
-def _solve_from(prm, wrong, u0) -> tuple[np.ndarray, float]:
-    """Nested solve from ``u0`` (log coordinates), then hybr on the joint FOC."""
+def _score(foc, v) -> float:
+    """FOC residual, plus a penalty when a coordinate is below X_FLOOR (not interior:
+    x_i dR/dx_i -> 0 there)."""
+    return float(np.max(np.abs(foc(v)))) + (np.min(v) < math.log(X_FLOOR)) * 1e3
+
+
+def _solve_from(prm, wrong, u0, nested: bool = True) -> tuple[np.ndarray, float]:
+    """(Nested solve from ``u0``, log coordinates, then) hybr on the joint FOC."""
     foc = _foc_fn(prm, wrong)
+    u = np.asarray(u0, dtype=float)
     with np.errstate(all="ignore"):
-        try:
-            u = _nested(prm, wrong, u0)
-        except (ValueError, OverflowError, ZeroDivisionError):
-            u = np.asarray(u0, dtype=float)
+        if nested:
+            try:
+                u = _nested(prm, wrong, u0)
+            except (ValueError, OverflowError, ZeroDivisionError):
+                pass
         res = optimize.root(foc, u, method="hybr", options={"xtol": 1e-13})
-    # a point with a coordinate below X_FLOOR is not interior: x_i dR/dx_i -> 0 there
-    r0, r1 = (float(np.max(np.abs(foc(v)))) + (np.min(v) < math.log(X_FLOOR)) * 1e3
-              for v in (u, res.x))
+    r0, r1 = _score(foc, u), _score(foc, res.x)
     return (res.x, r1) if r1 <= r0 else (u, r0)
 
 
@@ -352,9 +358,12 @@ def solve_saddle(*, psi1, psi2, eps, tau, start=None, wrong=None,
                  max_starts: int | None = None) -> SaddlePoint:
     r"""Solve :math:`\max_{\beta,\gamma,\tau_q}\min_{\alpha,\tau_g}\mathcal R`.
 
-    Starts: ``start`` if given, then :data:`STARTS` in turn, until the first-order
-    residual :math:`\max_i|x_i\partial_i\mathcal R|` is below :data:`FOC_TOL`
-    (otherwise the best found is returned with ``converged = False``).
+    Starts: ``start`` if given (first by Newton on the first-order conditions
+    alone), then :data:`STARTS` in turn, until the first-order residual
+    :math:`\max_i|x_i\partial_i\mathcal R|` is below :data:`FOC_TOL` with every
+    coordinate above :data:`X_FLOOR`; two consecutive starts ending at
+    :math:`\tau_g < 10^{-3}` stop the search (the boundary). Otherwise the best
+    point is returned with ``converged = False``.
 
     Parameters
     ----------
@@ -387,12 +396,19 @@ def solve_saddle(*, psi1, psi2, eps, tau, start=None, wrong=None,
            _check(tau, "tau", allow_zero=True))
     prm = (*prm, _sigma2(prm[0], prm[3]))
     starts = (([] if start is None else [start]) + list(STARTS))[:max_starts]
-    best = None
-    for st in starts:
-        u, r = _solve_from(prm, wrong, np.log(np.asarray(st, dtype=float)))
+    best, edge = None, 0
+    for i, st in enumerate(starts):
+        u0 = np.log(np.asarray(st, dtype=float))
+        u, r = _solve_from(prm, wrong, u0, nested=False) if (i == 0 and start is not None) \
+            else (None, np.inf)
+        if r >= FOC_TOL:                 # a warm start first tries Newton alone
+            u, r = _solve_from(prm, wrong, u0)
         if best is None or r < best[1]:
             best = (u, r)
         if r < FOC_TOL:
+            break
+        edge = edge + 1 if np.exp(u[1]) < 1e-3 else 0
+        if edge == 2:                    # two starts ran to tau_g -> 0: the boundary
             break
     u, resid = best
     x = np.exp(u)
