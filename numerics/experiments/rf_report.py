@@ -90,7 +90,7 @@ def plot_confrontation(rows, comp, stem, *, tau: float = 0.5) -> list[Path]:
         ax.set_title(rf"$\psi_2 = n/d = {psi2:g}$, $\epsilon = {eps:g}$, $\tau = {tau:g}$")
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(r"squared error ($d\to\infty$ extrapolation)")
-    axes[0][0].legend(fontsize=7, loc="upper left")
+    axes[0][-1].legend(fontsize=7, loc="upper left")
     fig.suptitle("Adversarially trained random features: cited formula vs simulation "
                  f"(d = {', '.join(map(str, ds))}, extrapolated in 1/d)", fontsize=10)
     fig.tight_layout()

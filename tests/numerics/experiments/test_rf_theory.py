@@ -133,3 +133,48 @@ def test_simulated_measures_are_ordered(small_sim):
 def test_unknown_wrong_variant_raises():
     with pytest.raises(ValueError, match="wrong"):
         rt.solve_saddle(psi1=1.0, psi2=2.0, eps=0.3, tau=0.5, wrong="nope")
+
+
+def test_rf_theory_command_text_and_json(capsys):
+    from numerics.cli import main
+
+    assert main(["rf-theory", "--psi1", "2", "--psi2", "2", "--eps", "0.3", "--eps-test", "0",
+                 "--json"]) == 0
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    assert out["converged"] and out["saddle_checks_ok"]
+    assert out["adversarial_risk"] == out["standard_risk"] < out["robust_risk"]
+    assert {"alpha", "tau_g", "beta", "gamma", "tau_q", "nu", "sigma2"} <= set(out)
+
+
+@pytest.mark.parametrize("argv,name", [
+    (["--psi1", "0", "--psi2", "2", "--eps", "0.3"], "psi1"),
+    (["--psi1", "1", "--psi2", "-2", "--eps", "0.3"], "psi2"),
+    (["--psi1", "1", "--psi2", "2", "--eps", "0"], "eps"),
+    (["--psi1", "1", "--psi2", "2", "--eps", "0.3", "--tau", "-1"], "tau"),
+    (["--psi1", "1", "--psi2", "2", "--eps", "0.3", "--eps-test", "-1"], "eps_test")])
+def test_rf_theory_command_bad_input(capsys, argv, name):
+    from numerics.cli import main
+
+    assert main(["rf-theory", *argv]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("robustlaw: error: " + name)
+
+
+def test_sweep_table_defines_sample_population_and_formula_columns():
+    from numerics.experiments.random_features import sweep_table
+
+    row = {"eps": 0.3, "psi1": 1.0, "N": 40, "seeds": 3, "d": 40, "n": 80, "psi2": 2.0,
+           "tau": 0.5, "sigma2": 0.698, "clean": 1.0, "clean_se": 0.01, "clean_mc": 0.99,
+           "clean_mc_se": 0.02, "robust_lower": 1.4, "robust_lower_se": 0.03,
+           "robust_upper": 2.1, "robust_upper_se": 0.05, "theory_standard": 0.965,
+           "theory_robust": 1.44, "theory_converged": True}
+    tex = sweep_table([row])
+    for s in ("clean (sample)", "lower est.", "upper bd.", "clean (population)",
+              "standard (formula)", "robust (formula)", "same fresh test sample",
+              "not a sample mean", "0.990 $\\pm$ 0.020", "1.440"):
+        assert s in tex, s
+    assert "$^*$" not in tex.split("Formula columns")[0]
+    tex2 = sweep_table([{**row, "theory_converged": False}])
+    assert "0.965$^*$" in tex2
