@@ -374,10 +374,10 @@ def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:
             "rlow": _pm(s["robust_lower"], s["robust_lower_se"]),
             "rup": _pm(s["robust_upper"], s["robust_upper_se"]),
             "pop": _pm(s["clean"], s["clean_se"]),
-            "fstd": Raw("--" if th is None else f"{s['theory_standard']:.3f}" + ("" if th
-                                                                               else "$^*$")),
-            "frob": Raw("--" if th is None else f"{s['theory_robust']:.3f}" + ("" if th
-                                                                             else "$^*$")),
+            "fstd": Raw("--" if th is None else (f"{s['theory_standard']:.3f}" if th
+                                                 else "--$^*$")),
+            "frob": Raw("--" if th is None else (f"{s['theory_robust']:.3f}" if th
+                                                 else "--$^*$")),
             "sigma2": Raw(f"{s['sigma2']:.3f}"),
         })
     d = summary[0]["d"] if summary else "?"
@@ -391,7 +391,8 @@ def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:
              "exact expected error of the same models (arc-cosine kernel), not a sample mean. "
              "Formula columns: the cited saddle point as $d\\to\\infty$ (standard risk "
              "$\\alpha^{*2}+\\sigma^2$, robust risk at $\\epsilon_{\\mathrm{test}}="
-             "\\epsilon$); $^*$ = no interior saddle point (the $\\theta = 0$ regime). "
+             "\\epsilon$); --$^*$ = no interior saddle point found (the $\\theta = 0$ "
+             "regime, where the trained model's error is $\\tau^2+1$). "
              "$\\sigma^2$ = best reachable error as $d\\to\\infty$.")
     if config is not None:
         notes += (f" $\\tau = {config.tau}$, {config.n_test} test points, "

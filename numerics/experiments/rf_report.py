@@ -20,8 +20,9 @@ __all__ = ["confrontation_table", "plot_confrontation", "theory_curve"]
 def theory_curve(psi1s, *, psi2: float, eps: float, tau: float, eps_test=None) -> list[dict]:
     r"""The formula along a :math:`\psi_1` grid: per point ``psi1``, ``standard``
     (:math:`\alpha^{*2}+\sigma^2`), ``robust`` (AR at ``eps_test``, default
-    ``eps``), ``sigma2`` and ``foc_residual``; each solve starts from the previous
-    solution (continuation).
+    ``eps``), ``sigma2``, ``foc_residual`` and ``converged``; each solve starts
+    from the previous solution (continuation). Where no interior saddle point is
+    found (``converged`` False) both risks are NaN (not drawn).
 
     Examples
     --------
@@ -35,9 +36,10 @@ def theory_curve(psi1s, *, psi2: float, eps: float, tau: float, eps_test=None) -
         sol = rt.solve_saddle(psi1=p, psi2=psi2, eps=eps, tau=tau, start=start,
                               max_starts=None if start is None else 3)
         start = sol.x if sol.converged else None
-        out.append({"psi1": p, "standard": sol.standard_risk, "converged": sol.converged,
-                    "boundary": sol.boundary,
-                    "robust": sol.robust_risk(et), "sigma2": sol.sigma2,
+        ok = sol.converged
+        out.append({"psi1": p, "standard": sol.standard_risk if ok else float("nan"),
+                    "converged": ok, "boundary": sol.boundary,
+                    "robust": sol.robust_risk(et) if ok else float("nan"), "sigma2": sol.sigma2,
                     "foc_residual": sol.foc_residual})
     return out
 
@@ -76,6 +78,11 @@ def plot_confrontation(rows, comp, stem, *, tau: float = 0.5) -> list[Path]:
                 label="standard risk, formula")
         ax.plot(grid, [c["sigma2"] for c in cur], ":", color="k",
                 label=r"$\sigma^2$ (best reachable)")
+        bad = [c["psi1"] for c in cur if not c["converged"]]
+        if bad:
+            ax.axvspan(min(bad), max(bad), color="0.85", alpha=0.6, lw=0,
+                       label="no interior saddle point\n"
+                       + r"(trained $\theta = 0$: risk $\tau^2+1$)")
         for meas, col, mk, lab in (("clean_pop", "C0", "o", "clean error, simulation"),
                                    ("low", "C3", "s", "robust error, simulation "
                                                       "(ascent, lower est.)"),
