@@ -351,7 +351,7 @@ def plot_sweep(summary: list[dict], stem: str | Path, curves: dict | None = None
         ax.set_title(rf"$\epsilon = {eps}$, $d = {rows[0]['d']}$, $n = {rows[0]['n']}$, "
                      rf"$\tau = {rows[0]['tau']}$", fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][0].legend(fontsize=6.5, loc="lower left")
+    axes[0][-1].legend(fontsize=6.5, loc="upper left")
     fig.tight_layout()
     return save_figure(fig, stem, dpi=130)
 
@@ -400,8 +400,8 @@ def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:
     return render_table(
         rows, [("eps", "$\\epsilon$"), ("psi1", "$\\psi_1$"), ("N", "$N$"),
                ("seeds", "seeds"), ("clean", "clean (sample)"),
-               ("rlow", "robust, lower est.\\ (sample)"),
-               ("rup", "robust, upper bd.\\ (sample)"), ("pop", "clean (population)"),
+               ("rlow", "robust, lower est. (sample)"),
+               ("rup", "robust, upper bd. (sample)"), ("pop", "clean (population)"),
                ("fstd", "standard (formula)"), ("frob", "robust (formula)"),
                ("sigma2", "$\\sigma^2$")],
         f"Adversarially trained random features, $d = {d}$, $n = {n}$ "

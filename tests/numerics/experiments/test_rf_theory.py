@@ -178,3 +178,10 @@ def test_sweep_table_defines_sample_population_and_formula_columns():
     assert "$^*$" not in tex.split("Formula columns")[0]
     tex2 = sweep_table([{**row, "theory_converged": False}])
     assert "--$^*$" in tex2 and "0.965" not in tex2
+
+
+def test_command_json_has_no_nan():
+    from numerics.cli.commands.random_features import _no_nan
+
+    out = _no_nan({"1.0": [{"psi1": 0.25, "robust": float("nan"), "converged": False}]})
+    assert out["1.0"][0]["robust"] is None and out["1.0"][0]["psi1"] == 0.25
