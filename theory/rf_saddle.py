@@ -68,7 +68,7 @@ Examples
 >>> sorted(str(s) for s in objective().free_symbols)[:4]
 ['alpha', 'beta', 'eps', 'gamma']
 >>> float(root_equation().subs({nu: 0, c_sym: 1}))  # c - sqrt(2/pi)
-0.2021141...
+0.20211543...
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 r"""S3 numerics: adversarially trained random-features regression.
 
-Model (THEORY.md §5 S3; symbolic pieces and conventions in
-:mod:`theory.random_features`): :math:`x\sim N(0, I_d)`,
+Model (``docs/mathematics.md#s3-random-features``; symbolic pieces and conventions
+in :mod:`theory.random_features`): :math:`x\sim N(0, I_d)`,
 :math:`y = \langle x,\beta\rangle + \xi`, :math:`\xi\sim N(0,\tau^2)`,
 :math:`\|\beta\| = 1`; :math:`f(x) = \theta^T\sigma(Wx)` with ``W`` (N, d)
 rows uniform on :math:`S^{d-1}` and :math:`\sigma = \mathrm{relu} - 1/\sqrt{2\pi}`.
@@ -24,6 +24,15 @@ rows uniform on :math:`S^{d-1}` and :math:`\sigma = \mathrm{relu} - 1/\sqrt{2\pi
 - :func:`sigma2_constant`: :math:`\sigma^2(\psi_1,\tau)` of the cited analysis,
   derived in :mod:`theory.random_features` and checked against
   :func:`best_rf_error_beta_averaged` in the tests.
+- The cited saddle-point formula (:mod:`numerics.experiments.rf_theory`) is added
+  to the sweep by :func:`add_theory` and :func:`theory_curves`.
+
+Layout: the model and its exact kernels live in
+:mod:`numerics.experiments.rf_model`, training and robust estimates in
+:mod:`numerics.experiments.rf_training` (all re-exported here); this module holds
+the sweep (:func:`run_config`, :func:`run_sweep`, :func:`summarize`), its figure
+and its table. The confrontation at growing d is
+:mod:`numerics.experiments.rf_confront`.
 
 Examples
 --------

@@ -123,7 +123,7 @@ def nu_root(c: float, beta: float, tau_g: float) -> float:
     >>> nu_root(0.5, 1.0, 1.0)
     0.0
     >>> round(nu_root(2.0, 1.0, 1.0), 6)
-    0.756575
+    0.899472
     """
     if c <= _SQRT_2_PI:
         return 0.0

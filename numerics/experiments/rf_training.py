@@ -340,6 +340,7 @@ def robust_test_error_upper_bound(theta, W, X, y, eps: float) -> RobustEstimate:
 
     Examples
     --------
+    >>> from numerics.experiments.rf_model import RFInstance
     >>> inst = RFInstance.sample(d=4, N=6, tau=0.5, seed=0)
     >>> X, y = inst.data(50, seed=1)
     >>> theta = np.ones(6)
@@ -383,7 +384,7 @@ def linearized_robust_error(theta, W, X, y, eps: float) -> RobustEstimate:
     --------
     >>> e = linearized_robust_error([1.0], [[1.0, 0.0]], [[2.0, 0.0]], [0.0], 0.5)
     >>> round(float(e.per_point[0]), 4)   # (|0 - (2 - 0.3989)| + 0.5 * 1)^2
-    4.4146
+    4.4144
     """
     theta, W, X, y = _rf_inputs(theta, W, X, y)
     eps = as_finite_float(eps, "eps", nonnegative=True)
