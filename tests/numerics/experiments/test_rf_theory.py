@@ -51,8 +51,9 @@ def test_saddle_check_rejects_a_non_saddle_point(sols):
     assert not rt.saddle_checks(moved, rel=1e-2)["all_ok"]
 
 
-def test_unique_from_several_starts(sols):
-    u = rt.uniqueness_check(sols[(1.0, 1.0, 0.5)], n_starts=2, seed=1)
+@pytest.mark.parametrize("g", [GRID[1], GRID[3]])
+def test_unique_from_several_starts(sols, g):
+    u = rt.uniqueness_check(sols[g], n_starts=2, seed=1)
     assert u["converged"] >= 1 and u["same"], u
 
 
