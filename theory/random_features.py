@@ -71,8 +71,8 @@ error. :func:`S_issue` is that :math:`S`. The match with simulation is tested in
 ``tests/numerics/test_random_features.py`` (extrapolation in :math:`1/d`).
 
 What is **cited** (not re-derived): the asymptotically exact robust-error formula
-via a saddle point, and the conclusion that high overparametrization can hurt
-the robust error of the adversarially trained model.
+via a saddle point (its sympy form is :mod:`theory.rf_saddle`), and the conclusion
+that high overparametrization can hurt the robust error of the adversarially trained model.
 
 Examples
 --------
