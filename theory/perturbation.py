@@ -1,6 +1,6 @@
 r"""S4: robustness of the class margin to norm-bounded weight perturbations.
 
-Setting (THEORY.md §5, S4). A depth-:math:`L` network without biases,
+Setting (docs/mathematics.md#s4-weight-perturbations). A depth-:math:`L` network without biases,
 
 .. math::
 
@@ -57,9 +57,9 @@ entrywise non-negative hidden weights whose rows all have the same sum,
 **Cited** [cited: Tsai, Hsu, Yu, Chen, NeurIPS 2021, arXiv 2103.02200]: the
 paper states a pairwise-margin bound of this form under the *same* norms for
 feed-forward networks with **non-negative monotone** activations.  Only the
-abstract is available in this project's sources (``shared/seeds/003_*``), so
+abstract is available in this project's sources (the source abstract), so
 the paper's exact constants are not verified here; :data:`CITED_STATEMENT`
-records the statement as THEORY.md gives it. Our derivation above needs only
+records the statement as our sources give it. Our derivation above needs only
 1-Lipschitz and :math:`\psi(0) = 0` (so it covers tanh, which is not
 non-negative).
 
@@ -103,13 +103,15 @@ DERIVED_STATEMENT = (
     "+ 2 eps_L prod_{i<L}(||W^i||_inf + eps_i) ]. [proved here]"
 )
 
-#: The cited paper's statement, as recorded in THEORY.md S4 (not verified against
+#: The cited paper's statement, as recorded in docs/mathematics.md#s4-weight-perturbations
+#: (not verified against
 #: the paper's full text, which is not among this project's sources).
 CITED_STATEMENT = (
     "Tsai, Hsu, Yu, Chen (NeurIPS 2021, arXiv 2103.02200): for feed-forward networks with "
     "non-negative monotone activations and norm-bounded weight perturbations "
     "||What^i - W^i||_inf <= eps_i, the pairwise class margin changes by at most a bound of "
-    "the form above (THEORY.md S4). [cited; constants not verified against the full text]"
+    "the form above (docs/mathematics.md#s4-weight-perturbations). "
+    "[cited; constants not verified against the full text]"
 )
 
 
@@ -337,7 +339,8 @@ def _register_bounds():
                                r"$\psi$ 1-Lipschitz, $\psi(0) = 0$"), *hyps),
         status="proved",
         direction="upper",
-        references=("THEORY.md §5 S4", "theory/perturbation.py (telescoping derivation)"),
+        references=("docs/mathematics.md#s4-weight-perturbations",
+                    "theory/perturbation.py (telescoping derivation)"),
         derivation=(
             r"$\|h^i\|_\infty \le \|W^i\|_\infty\|h^{i-1}\|_\infty$ (1-Lipschitz, $\psi(0)=0$)",
             r"$\Delta_i \le \epsilon_i\hat P_{i-1}\|x\|_\infty + \|W^i\|_\infty\Delta_{i-1}$",
@@ -350,7 +353,7 @@ def _register_bounds():
         name="Pairwise margin under weight perturbations (Tsai et al.)",
         statement=(r"Feed-forward networks with non-negative monotone activations, "
                    r"$\|\hat W^i - W^i\|_\infty\le\epsilon_i$: the pairwise class margin "
-                   r"changes by at most a bound of this form (as recorded in THEORY.md S4; "
+                   r"changes by at most a bound of this form (as recorded in our sources; "
                    r"constants not verified against the paper's full text)."),
         quantity=r"|\hat m(x) - m(x)|",
         expr=expr2,

@@ -1,6 +1,7 @@
 r"""S3: symbolic pieces of adversarially trained random-features regression.
 
-Model (THEORY.md §5, S3; Hassani & Javanmard, Ann. Statist. 2024, arXiv 2201.05149
+Model (docs/mathematics.md#s3-random-features; Hassani & Javanmard, Ann. Statist. 2024,
+arXiv 2201.05149
 [cited]): data :math:`x \sim N(0, I_d)`, :math:`y = \langle x, \beta\rangle + \xi`,
 :math:`\xi \sim N(0, \tau^2)`, :math:`\|\beta\| = 1`; features
 :math:`\sigma(w_\ell\cdot x)` with :math:`w_\ell` uniform on the unit sphere

@@ -264,7 +264,7 @@ def pairwise_bound_matrix(net: MultiLayerClassifier, X, eps) -> np.ndarray:
 def _rounding_bound(net: MultiLayerClassifier, x_inf: np.ndarray, bounds: np.ndarray
                     ) -> np.ndarray:
     r"""Explicit bound on the floating-point error of the computed certified margin
-    :math:`\hat m - \hat B` (THEORY.md-style: :math:`\gamma_m = mu/(1 - mu)`).
+    :math:`\hat m - \hat B` (docs/mathematics.md#rounding: :math:`\gamma_m = mu/(1 - mu)`).
 
     Layer ``i`` adds at most :math:`\gamma_{q_i}\|W^i\|_\infty\|\tilde h^{i-1}\|_\infty`
     (dot products) plus :math:`u\|\tilde h^i\|_\infty` (activation), propagated by

@@ -19,7 +19,7 @@ with scipy's L-BFGS and analytic batched gradients (:math:`Z = XW^T + 1b^T`,
 **What "fit" means** (reported in :attr:`FitResult.status`):
 
 - ``"exact"``: :math:`\max_i |f(x_i) - y_i| \le` ``tol`` (default 1e-9);
-- ``"separated"``: not exact, but THEORY.md's weaker condition
+- ``"separated"``: not exact, but the weaker condition of docs/mathematics.md#notation
   :math:`f(x_i) - f(x_j) \ge 2` for all :math:`i\in I_+, j\in I_-` holds;
 - ``"sign"``: only :math:`y_i f(x_i) > 0` for all i;
 - ``"failed"``: none of these.

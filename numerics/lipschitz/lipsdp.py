@@ -3,7 +3,8 @@ r"""Certified LipSDP-Neuron upper bounds for two-layer networks, without an SDP 
 For :math:`f(x) = \sum_{\ell=1}^k a_\ell\,\psi(w_\ell\cdot x + b_\ell)` on a domain
 :math:`\Omega \in \{\mathbb R^d, B_R, R\,S^{d-1}\}` this module computes the
 LipSDP-Neuron bound (Fazlyab et al. 2019, diagonal multipliers) through the
-:math:`d\times d` reduction of THEORY.md §3b, optimizes the multipliers with a
+:math:`d\times d` reduction of docs/mathematics.md#lipsdp-reduction, optimizes the
+multipliers with a
 smoothed maximum eigenvalue and L-BFGS, and certifies the returned number by a
 floating-point Cholesky test with an explicit rounding margin.
 
@@ -27,7 +28,7 @@ kink the sectors are exact per neuron; for smooth ψ a common sector
 ``slope_range(radius=max_l |b_l| + R||w_l||)`` is used (valid, not per-neuron tight).
 
 **The certificate.** For :math:`T = \mathrm{diag}(T_\ell) \succeq 0` (Fazlyab's
-convention, the one of THEORY.md §3b) let
+convention, the one of docs/mathematics.md#lipsdp-reduction) let
 
 .. math::
 
@@ -66,7 +67,7 @@ and :math:`B(2T)^{-1}a = h + s u` with :math:`h = W_F^T(a\mu)`. Collecting terms
 
 Hence, **for T > 0 with s(T) < 1, M(ρ, T) ⪰ 0 iff ρ ≥ λ_max(R(T))**, and
 :math:`\mathrm{Lip}_\Omega(f) \le \sqrt{\lambda_{\max}(R(T))}`. For ψ slope-restricted in
-[0, 1] (δ = 1, μ = ½, u = 0) this is THEORY.md §3b:
+[0, 1] (δ = 1, μ = ½, u = 0) this is docs/mathematics.md#lipsdp-reduction:
 :math:`\lambda_{\max}(\tfrac12 W^T \mathrm{diag}(T) W + W^Taa^TW/(4(1-s)))`. If every free
 neuron has :math:`\mu_\ell = 0` and there are no linear neurons (abs on
 :math:`\mathbb R^d`), the off-diagonal block vanishes and the condition is

@@ -126,7 +126,7 @@ def test_certification_rejects_infeasible_multipliers():
 
 
 def test_wrong_scaling_is_caught_by_the_full_lmi():
-    """THEORY.md 3b's formula with the constants of the wrong convention
+    """The docs/mathematics.md#lipsdp-reduction formula with the constants of the wrong convention
     (1/4 W^T T W and g g^T / (8 (1 - s))) gives a rho the full LMI rejects."""
     net = _net(5, 7, 3, "relu")
     res = lipsdp_upper_bound(net)
