@@ -150,11 +150,11 @@ def test_rf_theory_command_text_and_json(capsys):
 
 
 @pytest.mark.parametrize("argv,name", [
-    (["--psi1", "0", "--psi2", "2", "--eps", "0.3"], "psi1"),
-    (["--psi1", "1", "--psi2", "-2", "--eps", "0.3"], "psi2"),
-    (["--psi1", "1", "--psi2", "2", "--eps", "0"], "eps"),
-    (["--psi1", "1", "--psi2", "2", "--eps", "0.3", "--tau", "-1"], "tau"),
-    (["--psi1", "1", "--psi2", "2", "--eps", "0.3", "--eps-test", "-1"], "eps_test")])
+    (["--psi1", "0", "--psi2", "2", "--eps", "0.3"], "--psi1"),
+    (["--psi1", "1", "--psi2", "-2", "--eps", "0.3"], "--psi2"),
+    (["--psi1", "1", "--psi2", "2", "--eps", "0"], "--eps"),
+    (["--psi1", "1", "--psi2", "2", "--eps", "0.3", "--tau", "-1"], "--tau"),
+    (["--psi1", "1", "--psi2", "2", "--eps", "0.3", "--eps-test", "-1"], "--eps-test")])
 def test_rf_theory_command_bad_input(capsys, argv, name):
     from numerics.cli import main
 
