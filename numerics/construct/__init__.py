@@ -8,7 +8,8 @@ assumed) together with its certified Lipschitz upper bound. Modules:
 (C5: kernel interpolants, Waring networks), :mod:`~numerics.construct.constructions` (the
 registry), :mod:`~numerics.construct.fit` (interpolating training), and minimum-Lipschitz
 interpolation in :mod:`~numerics.construct.min_lipschitz` (the search),
-:mod:`~numerics.construct.minlip_optimize` (the local optimizer) and
+:mod:`~numerics.construct.minlip_optimize` (the local optimizer),
+:mod:`~numerics.construct.minlip_moves` (continuation moves between widths) and
 :mod:`~numerics.construct.minlip_certificate` (certificates and their re-verification).
 May import :mod:`theory`, :mod:`numerics.models`, :mod:`numerics.lipschitz`,
 :mod:`numerics.certify` (the energy certificate and its kernels) and the root plumbing;
@@ -44,6 +45,11 @@ from numerics.construct.minlip_certificate import (  # noqa: F401
     PointCheck,
     certify_point,
     verify_point,
+)
+from numerics.construct.minlip_moves import (  # noqa: F401
+    path_weights,
+    prune_candidates,
+    split_neuron,
 )
 from numerics.construct.minlip_optimize import (  # noqa: F401
     lipsdp_objective,
@@ -109,10 +115,13 @@ __all__ = [
     "min_lipschitz_interpolant",
     "min_norm_interpolant",
     "optimize_from",
+    "path_weights",
     "polish_exact",
     "power_degree",
+    "prune_candidates",
     "regime_rows",
     "space_dimension",
+    "split_neuron",
     "start_networks",
     "verify_point",
     "waring_low_rank",

@@ -21,12 +21,10 @@ from numerics.experiments.tradeoff import (
     data_lower_bounds,
     default_ks,
     load_point,
-    plot_curve,
     run_tradeoff,
-    tradeoff_slope,
-    tradeoff_table,
     verify_curve,
 )
+from numerics.experiments.tradeoff_report import plot_curve, tradeoff_slope, tradeoff_table
 from numerics.lipschitz import lipschitz_report
 
 BALL = Domain.ball(1.0)
