@@ -78,9 +78,9 @@ def _merge(net: TwoLayerNet, i: int, j: int) -> TwoLayerNet:
     u = (wi * th[i] / max(s[i], 1e-300) + wj * th[j] / max(s[j], 1e-300)) / tot
     nu = float(np.linalg.norm(u)) or 1.0
     c = (net.a[i] * s[i] + net.a[j] * s[j]) / nu
-    rest = _drop(_drop(net, max(i, j)), min(i, j))
-    return TwoLayerNet(np.concatenate([rest.a, [c]]), np.vstack([rest.W, u[:-1]]),
-                       np.concatenate([rest.b, [u[-1]]]), net.activation)
+    keep = (np.arange(net.k) != i) & (np.arange(net.k) != j)
+    return TwoLayerNet(np.append(net.a[keep], c), np.vstack([net.W[keep], u[:-1]]),
+                       np.append(net.b[keep], u[-1]), net.activation)
 
 
 def prune_candidates(net: TwoLayerNet) -> list[tuple[str, TwoLayerNet]]:

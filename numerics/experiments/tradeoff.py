@@ -72,6 +72,7 @@ __all__ = [
     "data_lower_bounds",
     "default_ks",
     "load_point",
+    "run_config",
     "run_tradeoff",
     "verify_curve",
 ]
@@ -485,13 +486,40 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
 #: sphere data is about 1.7-2.1 and :math:`\sqrt{n/k}` exceeds it for k up to about
 #: n/4 (n = 32: k <= 10-12; n = 256: k <= 59-68), while fitting needs only k >= n/(d+1).
 CONFIGS = {
-    "fast": {"panels": [(32, 64)], "seeds": (0,), "ks": [2, 3, 4, 6, 8, 12, 16, 32],
-             "outer": 4, "inner": 300, "refine": 1, "population": 2,
-             "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
+    "fast": {"panels": [(32, 64)], "seeds": (0,), "ks": [2, 4, 6, 8, 12, 16, 32],
+             "outer": 3, "inner": 200, "refine": 1, "population": 2,
+             "continuation": "both", "starts": ("fit", "C4"), "light": True,
              "per_octave": 2},
+    "seeds": {"panels": [(32, 64)], "seeds": (0, 1, 2), "ks": [2, 3, 4, 6, 8, 12, 16, 32],
+              "outer": 4, "inner": 300, "refine": 2, "population": 2,
+              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
+              "per_octave": 2},
     "full": {"panels": [(256, 64)], "seeds": (0, 1, 2),
              "ks": [4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 256, 512],
              "outer": 4, "inner": 1500, "refine": 4, "population": 2,
              "continuation": "both", "starts": ("fit", "fit_path", "C1", "C2", "C4"),
              "light": True, "per_octave": 2},
 }
+
+
+def run_config(config: str | dict, out_dir: str | Path, *, seeds=None, resume: bool = True,
+               progress: bool = False) -> tuple[list[dict], dict, list[Path]]:
+    """Run every panel and data seed of a configuration (a name of :data:`CONFIGS` or a
+    dict with its keys) under ``out_dir`` (one JSON-lines file per panel and seed), then
+    re-verify every point in a separate pass (:func:`verify_curve`). Returns
+    ``(records, {key: PointCheck}, paths)``."""
+    cfg = CONFIGS[config] if isinstance(config, str) else dict(config)
+    out = Path(out_dir)
+    records, checks, paths = [], {}, []
+    for n, d in cfg["panels"]:
+        ks = cfg["ks"] or default_ks(n, d, per_octave=cfg["per_octave"])
+        for seed in (cfg["seeds"] if seeds is None else seeds):
+            path = out / f"tradeoff_n{n}_d{d}_s{seed}.jsonl"
+            records += run_tradeoff(n, d, ks, path, seed=seed, starts=cfg["starts"],
+                                    outer=cfg["outer"], inner=cfg["inner"],
+                                    refine=cfg["refine"], population=cfg["population"],
+                                    continuation=cfg["continuation"], light=cfg["light"],
+                                    progress=progress, resume=resume)
+            checks.update(verify_curve(path))
+            paths.append(path)
+    return records, checks, paths
