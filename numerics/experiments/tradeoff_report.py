@@ -155,7 +155,7 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
         kmin = min(r["k"] for r in first)
         if max(lo, kmin) < hi:
             ax.axvspan(max(lo, kmin), hi, color="C2", alpha=0.12,
-                       label=f"window n/(d+1) < k < n/floor$^2$ ({lo:.0f} to {hi:.0f})")
+                       label=f"window n/(d+1) < k < n/floor$^2$ ({lo:.2g} to {hi:.3g})")
     style = {"C1": ("o", "C1"), "C2": ("s", "C2"), "C4": ("D", "C3")}
     for name, (mk, col) in style.items():
         pts = [(r["k"], r["upper"]) for r in records if r.get("kind") == "construction"
