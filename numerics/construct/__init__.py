@@ -8,7 +8,8 @@ assumed) together with its certified Lipschitz upper bound. Modules:
 (C5: kernel interpolants, Waring networks), :mod:`~numerics.construct.constructions` (the
 registry), :mod:`~numerics.construct.fit` (interpolating training), and minimum-Lipschitz
 interpolation in :mod:`~numerics.construct.min_lipschitz` (the search),
-:mod:`~numerics.construct.minlip_optimize` (the local optimizer) and
+:mod:`~numerics.construct.minlip_optimize` (the local optimizer),
+:mod:`~numerics.construct.minlip_moves` (continuation moves between widths) and
 :mod:`~numerics.construct.minlip_certificate` (certificates and their re-verification).
 May import :mod:`theory`, :mod:`numerics.models`, :mod:`numerics.lipschitz`,
 :mod:`numerics.certify` (the energy certificate and its kernels) and the root plumbing;
@@ -67,6 +68,11 @@ from numerics.construct.minlip_certificate import (  # noqa: F401
     PointCheck,
     certify_point,
     verify_point,
+)
+from numerics.construct.minlip_moves import (  # noqa: F401
+    path_weights,
+    prune_candidates,
+    split_neuron,
 )
 from numerics.construct.minlip_optimize import (  # noqa: F401
     lipsdp_objective,
@@ -144,14 +150,17 @@ __all__ = [
     "min_norm_interpolant",
     "optimize_from",
     "parameter_count",
+    "path_weights",
     "polish_exact",
     "power_degree",
+    "prune_candidates",
     "ramp_condition",
     "ramp_memorizer",
     "ramp_network",
     "regime_rows",
     "separation",
     "space_dimension",
+    "split_neuron",
     "start_networks",
     "structured_upper_bound",
     "verify_point",

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -48,7 +48,7 @@ from numerics.construct.minlip_certificate import (
     verify_point,  # noqa: F401  (used by the examples)
 )
 from numerics.construct.minlip_optimize import _optimize, _polish
-from numerics.construct.per_point import c1_one_neuron_per_point
+from numerics.construct.per_point import c1_one_neuron_per_point, c2_cap_ramps
 from numerics.data import validate_dataset
 from numerics.domain import Domain
 from numerics.models import TwoLayerNet
@@ -56,7 +56,7 @@ from numerics.models import TwoLayerNet
 __all__ = ["MinLipResult", "min_lipschitz_interpolant", "start_networks"]
 
 
-_START_KINDS = ("fit", "fit_path", "C1", "C4")
+_START_KINDS = ("fit", "fit_path", "C1", "C2", "C4")
 
 
 def _pad(net: TwoLayerNet, k: int, rng: np.random.Generator) -> TwoLayerNet:
@@ -77,9 +77,10 @@ def start_networks(X, y, k: int, *, starts=("fit", "C1", "C4"), seeds=(0,),
 
     - ``'fit'`` / ``'fit_path'``: :func:`numerics.construct.fit.fit_interpolant` (plain / path-norm
       regularized) for each seed; kept when it interpolates or separates.
-    - ``'C1'`` (needs :math:`k \ge n`) and ``'C4'`` (the smallest group size whose
-      :math:`2\lceil n/m\rceil \le k`): the explicit constructions, kept only when
-      their exactness condition holds, padded with inactive neurons to k.
+    - ``'C1'`` (needs :math:`k \ge n`), ``'C2'`` (needs :math:`k \ge 2n`) and ``'C4'``
+      (the smallest group size whose :math:`2\lceil n/m\rceil \le k`): the explicit
+      constructions, kept only when their exactness condition holds, padded with inactive
+      neurons to k.
 
     Examples
     --------
@@ -117,6 +118,10 @@ def _starts(X: np.ndarray, y: np.ndarray, k: int, starts, seeds,
             r = c1_one_neuron_per_point(X, y)
             if r.condition_holds and r.interpolates:
                 out.append(("C1", _pad(r.net, k, rng)))
+        elif s == "C2" and k >= 2 * n:
+            r = c2_cap_ramps(X, y)
+            if r.condition_holds and r.interpolates:
+                out.append(("C2", _pad(r.net, k, rng)))
         elif s == "C4":
             m = math.ceil(2 * n / k) if k < 2 * n else 1
             while m <= d and 2 * math.ceil(n / m) > k:
@@ -144,6 +149,9 @@ class MinLipResult:
         Every start: label, start certified bound, final certified bound, fit error,
         polish, status.
     seconds : float
+    budget : dict
+        What the search was allowed: optimizer calls (starts + restarts), ``outer`` and
+        ``inner`` iterations of each, the population size.
     """
 
     net: TwoLayerNet | None
@@ -152,6 +160,7 @@ class MinLipResult:
     start: str | None
     candidates: list
     seconds: float
+    budget: dict = field(default_factory=dict)
 
     @property
     def value(self) -> float | None:
@@ -161,19 +170,29 @@ class MinLipResult:
         return {"value": self.value, "max_error": self.max_error, "start": self.start,
                 "certificate": None if self.certificate is None
                 else self.certificate.to_dict(with_t=False),
-                "candidates": self.candidates, "seconds": round(self.seconds, 3)}
+                "candidates": self.candidates, "seconds": round(self.seconds, 3),
+                "budget": dict(self.budget)}
 
 
 def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
                               starts=("fit", "C1", "C4"), seeds=(0,), outer: int = 8,
                               inner: int = 1000, fit_maxiter: int = 2000,
-                              extra_starts=(), refine: int = 0) -> MinLipResult:
+                              extra_starts=(), refine: int = 0,
+                              population: int = 1) -> MinLipResult:
     r"""Search a k-neuron ReLU interpolant of ``(X, y)`` with a small certified
-    :math:`\mathrm{Lip}_\Omega`: from every start (:func:`start_networks`), run
-    :func:`optimize_from`, :func:`polish_exact` and :func:`certify_point`; keep the
-    exact interpolant (:math:`\max_i|f(x_i)-y_i|\le 10^{-9}`) with the smallest
-    certified bound. The starts themselves, when exact, are candidates too (so the
-    result is never worse than the best exact start).
+    :math:`\mathrm{Lip}_\Omega`: from every start (:func:`start_networks` and
+    ``extra_starts``), run :func:`optimize_from`, :func:`polish_exact` and
+    :func:`certify_point`; keep the exact interpolants
+    (:math:`\max_i|f(x_i)-y_i|\le 10^{-9}`) with the smallest certified bounds. The starts
+    themselves, when exact, are candidates too (so the result is never worse than the
+    best exact start). Then ``refine`` restarts are spent on a *population* of the
+    ``population`` best distinct candidates: each restart goes to the lineage whose last
+    restart improved its certified bound the most (relative gain; every lineage gets a
+    first restart, best first), continuing from its latest exact iterate.
+
+    **Budget per k**: ``len(starts) + refine`` calls of :func:`optimize_from`, each of at
+    most ``outer`` x ``inner`` L-BFGS iterations, plus one certificate per exact iterate
+    (``MinLipResult.budget``).
 
     Parameters
     ----------
@@ -186,15 +205,16 @@ def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
         L-BFGS iterations of the training starts.
     extra_starts : sequence of (label, TwoLayerNet)
         Further ReLU starts with at most k neurons (padded with inactive neurons to
-        k), e.g. the optimum found for a smaller k: a k'-neuron interpolant padded
-        with zero output weights is a k-neuron interpolant with the same function, so
-        this makes the curve non-increasing in k.
+        k), e.g. the optimum found for a smaller k (padded or split,
+        :func:`numerics.construct.minlip_moves.split_neuron`: the same function, so the
+        curve is non-increasing in k) or for k + 1 (pruned or merged,
+        :func:`numerics.construct.minlip_moves.prune_candidates`).
     refine : int >= 0
-        Further rounds of :func:`optimize_from` (each restarting the penalty and the
-        multipliers of the augmented Lagrangian) + polish + certificate, starting from the
-        incumbent and continuing from the latest exact round (even when it is slightly
-        worse); the best exact network is kept. Restarts keep lowering the bound long after a
-        single run has stalled.
+        Restarts of :func:`optimize_from` (each restarting the penalty and the multipliers
+        of the augmented Lagrangian) + polish + certificate; restarts keep lowering the
+        bound long after a single run has stalled.
+    population : int >= 1
+        Number of lineages the restarts are spread over (1: always the incumbent).
 
     Returns
     -------
@@ -212,6 +232,7 @@ def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
     X, y = validate_dataset(X, y)
     k = as_positive_int(k, "k")
     refine = as_positive_int(refine, "refine", minimum=0)
+    population = as_positive_int(population, "population")
     outer = as_positive_int(outer, "outer")
     inner = as_positive_int(inner, "inner")
     _check_starts(starts)
@@ -226,51 +247,111 @@ def min_lipschitz_interpolant(X, y, k: int, *, domain: Domain | None = None,
             raise ValueError(f"extra_starts: {label!r} is not a relu network with d = "
                              f"{X.shape[1]} and at most k = {k} neurons")
         extra.append((str(label), _pad(net, k, rng)))
-    cands = []
-    best = None
-    for label, net0 in extra + _starts(X, y, k, starts, seeds, fit_maxiter):
+    pool = extra + _starts(X, y, k, starts, seeds, fit_maxiter)
+    cands, found = _run_starts(pool, X, y, domain, outer, inner)
+    lineages = _population(found, population)
+    cands += _restarts(lineages, refine, X, y, domain, outer, inner, population > 1)
+    best = min((lin for lin in lineages), key=lambda lin: lin.cert.value, default=None)
+    secs = time.perf_counter() - t0
+    budget = {"optimizer_calls": len(pool) + refine, "outer": outer, "inner": inner,
+              "starts": len(pool), "refine": refine, "population": population}
+    if best is None:
+        return MinLipResult(None, None, math.inf, None, cands, secs, budget)
+    return MinLipResult(best.net, best.cert, best.err, best.label, cands, secs, budget)
+
+
+@dataclass
+class _Lineage:
+    """One candidate of the population: its best exact network so far, the latest exact
+    iterate the next restart continues from, and the relative gain of its last restart."""
+
+    label: str
+    net: TwoLayerNet
+    cert: LipCertificate
+    err: float
+    chain: TwoLayerNet
+    gain: float = math.inf
+    alive: bool = True
+
+
+def _exact(net: TwoLayerNet, X: np.ndarray, y: np.ndarray) -> float | None:
+    """The fit error when ``net`` is a finite exact interpolant, else None."""
+    err = float(np.max(np.abs(net(X) - y)))
+    if err > FIT_TOL or not np.all(np.isfinite(net.W)) or not np.all(np.isfinite(net.a)):
+        return None
+    return err
+
+
+def _run_starts(pool, X, y, domain, outer, inner) -> tuple[list, list]:
+    """Optimize from every start; every exact start and result is a certified candidate."""
+    cands, found = [], []
+    for label, net0 in pool:
         entry = {"start": label}
-        pool = []
-        e0 = float(np.max(np.abs(net0(X) - y)))
-        if e0 <= FIT_TOL:
-            pool.append((label, net0, "none"))
+        tries = []
+        if _exact(net0, X, y) is not None:
+            tries.append((label, net0, "none"))
         try:
-            net1 = _optimize(net0, X, y, outer, inner)
-            net2, how = _polish(net1, X, y)
-            pool.append((label + "+opt", net2, how))
+            net2, how = _polish(_optimize(net0, X, y, outer, inner), X, y)
+            tries.append((label + "+opt", net2, how))
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"
-        for lab, net, how in pool:
-            err = float(np.max(np.abs(net(X) - y)))
-            if err > FIT_TOL or not np.all(np.isfinite(net.W)) or not np.all(np.isfinite(net.a)):
-                entry[("start" if lab == label else "opt") + "_status"] = f"not exact ({err:.2g})"
+        for lab, net, how in tries:
+            which = "start" if lab == label else "opt"
+            err = _exact(net, X, y)
+            if err is None:
+                e = float(np.max(np.abs(net(X) - y)))
+                entry[which + "_status"] = f"not exact ({e:.2g})"
                 continue
             cert = certify_point(net, domain)
-            entry[("start" if lab == label else "opt") + "_bound"] = cert.value
+            entry[which + "_bound"] = cert.value
             entry["polish"] = how
-            if best is None or cert.value < best[2].value:
-                best = (lab, net, cert, err)
+            found.append(_Lineage(lab, net, cert, err, net))
         cands.append(entry)
-    chain = best[1] if best is not None else None
-    for i in range(refine if best is not None else 0):
+    return cands, found
+
+
+def _population(found: list, size: int) -> list:
+    """The ``size`` best candidates with distinct certified values (stable order)."""
+    out, seen = [], set()
+    for lin in sorted(found, key=lambda c: c.cert.value):
+        if lin.cert.value in seen:
+            continue
+        seen.add(lin.cert.value)
+        out.append(lin)
+        if len(out) == size:
+            break
+    return out
+
+
+def _restarts(lineages, refine, X, y, domain, outer, inner, tagged) -> list:
+    """Spend ``refine`` restarts on the lineage with the largest last gain."""
+    cands = []
+    for i in range(refine if lineages else 0):
+        live = [lin for lin in lineages if lin.alive]
+        if not live:
+            break
+        lin = max(live, key=lambda c: (c.gain, -c.cert.value))
         entry = {"start": f"refine:{i}"}
+        if tagged:
+            entry["from"] = lin.label
         try:
-            net2, how = _polish(_optimize(chain, X, y, outer, inner), X, y)
+            net2, how = _polish(_optimize(lin.chain, X, y, outer, inner), X, y)
         except (np.linalg.LinAlgError, ValueError, FloatingPointError) as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}"
             cands.append(entry)
-            break
-        err = float(np.max(np.abs(net2(X) - y)))
-        if err <= FIT_TOL and np.all(np.isfinite(net2.W)) and np.all(np.isfinite(net2.a)):
+            lin.alive = False
+            continue
+        err = _exact(net2, X, y)
+        if err is None:
+            entry["opt_status"] = f"not exact ({float(np.max(np.abs(net2(X) - y))):.2g})"
+            lin.gain = 0.0
+        else:
             cert = certify_point(net2, domain)
             entry.update(opt_bound=cert.value, polish=how)
-            chain = net2            # continue from the latest exact point
-            if cert.value < best[2].value:
-                best = (best[0].split("+refine")[0] + f"+refine{i + 1}", net2, cert, err)
-        else:
-            entry["opt_status"] = f"not exact ({err:.2g})"
+            lin.chain = net2            # continue from the latest exact point
+            lin.gain = (lin.cert.value - cert.value) / lin.cert.value
+            if cert.value < lin.cert.value:
+                lin.label = lin.label.split("+refine")[0] + f"+refine{i + 1}"
+                lin.net, lin.cert, lin.err = net2, cert, err
         cands.append(entry)
-    secs = time.perf_counter() - t0
-    if best is None:
-        return MinLipResult(None, None, math.inf, None, cands, secs)
-    return MinLipResult(best[1], best[2], best[3], best[0], cands, secs)
+    return cands

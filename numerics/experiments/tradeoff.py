@@ -62,20 +62,19 @@ from pathlib import Path
 import numpy as np
 
 from numerics._validate import as_positive_int
+from numerics.construct import prune_candidates, split_neuron
 from numerics.domain import Domain
 from numerics.models import TwoLayerNet
 
 __all__ = [
+    "CONFIGS",
     "CURVE_METHOD",
     "cited_applicability",
     "data_lower_bounds",
     "default_ks",
     "load_point",
-    "plot_curve",
+    "run_config",
     "run_tradeoff",
-    "tradeoff_slope",
-    "tradeoff_table",
-    "tradeoff_table_rows",
     "verify_curve",
 ]
 
@@ -284,7 +283,8 @@ def _construction_records(D, seed: int, done: set, ks: Sequence[int]) -> list[di
 def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int = 0,
                  starts=("fit", "C1", "C4"), fit_seeds=(0,), outer: int = 8,
                  inner: int = 1000, refine: int = 0, light: bool = False,
-                 constructions: bool = True,
+                 constructions: bool = True, population: int = 1,
+                 continuation: str = "forward",
                  progress: bool = False, resume: bool = True) -> list[dict]:
     r"""Compute (or resume) one panel of the curve and return its records.
 
@@ -294,15 +294,22 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         Data: n points uniform on :math:`S^{d-1}`, Rademacher labels, from ``seed``.
     ks : sequence of int
         Widths (processed in increasing order; each is warm-started from the best
-        network of the previous width).
+        network of the previous width, padded with an inactive neuron and, with
+        ``continuation="both"``, split at its steepest neuron).
     path : str or Path
         JSON-lines file; networks go to ``<stem>_nets/`` beside it.
-    starts, fit_seeds, outer, inner, refine :
+    starts, fit_seeds, outer, inner, refine, population :
         Passed to :func:`numerics.construct.min_lipschitz.min_lipschitz_interpolant`.
     light : bool
         Less effort in the lower-bound search on the networks.
     constructions : bool
         Also record C1, C2, C4.
+    continuation : {"forward", "both"}
+        ``"both"``: after the increasing pass, a decreasing pass starts each width from
+        the best network of the next larger width with neurons removed (least useful)
+        or merged (most parallel), :func:`numerics.construct.minlip_moves.prune_candidates`;
+        a record is replaced (same key, last one wins) only when its U improves, and
+        marked done either way (resume skips it).
     progress : bool
         One line per width on stderr.
     resume : bool
@@ -313,9 +320,6 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     list of dict
         Every record of this panel in ``path``.
     """
-    import sys
-
-    from numerics.construct import min_lipschitz_interpolant
     from numerics.data import random_dataset
     from numerics.records import append_record, load_records, repair
 
@@ -323,6 +327,8 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     ks = sorted({as_positive_int(k, "ks") for k in ks})
     if not ks:
         raise ValueError("ks: needs at least one width")
+    if continuation not in ("forward", "both"):
+        raise ValueError(f"continuation: expected 'forward' or 'both', got {continuation!r}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not resume and path.exists():
@@ -331,51 +337,117 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     old = {r["key"]: r for r in load_records(path)} if path.exists() else {}
     done = {key for key, r in old.items() if r.get("status") != "error"}
     D = random_dataset(n, d, seed=seed)
-    prev = None
+    opts = {"starts": starts, "seeds": fit_seeds, "outer": outer, "inner": inner,
+            "refine": refine, "population": population}
+    best = {}
     for k in ks:
         key = _key(n, d, k, CURVE_METHOD, seed)
         if key in done:
-            r = old[key]
-            if r.get("status") == "exact":
-                prev = (f"k={k}", load_point(path, r)[0])
+            if old[key].get("status") == "exact":
+                best[k] = load_point(path, old[key])[0]
             continue
-        t0 = time.perf_counter()
-        lb = data_lower_bounds(D.X, D.y, k)
-        rec = {"key": key, "kind": "curve", "n": n, "d": d, "k": k, "method": CURVE_METHOD,
-               "seed": seed, "sqrt_n_over_k": math.sqrt(n / k), "domain": _BALL.label,
-               "L": lb["L"], "L_key": lb["L_key"], "R1": lb["R1"], "pair": lb["pair"],
-               "R2": lb["R2"], "R2_sharp": lb["R2_sharp"], "cited": lb["cited"]}
-        try:
-            res = min_lipschitz_interpolant(
-                D.X, D.y, k, starts=starts, seeds=fit_seeds, outer=outer, inner=inner,
-                refine=refine, extra_starts=[prev] if prev is not None else ())
-            rec["candidates"] = res.candidates
-            if res.net is None:
-                rec.update(status="failed", upper=None, lipschitz=None)
-            else:
-                U = res.certificate.value
-                Ln, Ln_key = _net_lower(res.net, D.X, D.y, seed, light)
-                rec.update(status="exact", upper=U, U=U, cert_method=res.certificate.method,
-                           cert_others=res.certificate.others, start=res.start,
-                           max_error=res.max_error, L_net=Ln, L_net_key=Ln_key,
-                           gap=U / lb["L"], gap_net=U / Ln if Ln > 0 else None,
-                           spectral_proxy=float(np.linalg.norm(res.net.a)
-                                                * np.linalg.norm(res.net.W, 2)),
-                           lipschitz={"lower": Ln, "upper": U, "exact": None},
-                           net_file=_save_point(path, key, res.net, res.certificate))
-                prev = (f"k={k}", res.net)
-            rec["error"] = None
-        except Exception as exc:  # recorded, the curve goes on
-            rec.update(status="error", error=f"{type(exc).__name__}: {exc}", upper=None)
-        rec["seconds"] = time.perf_counter() - t0
+        prev = best.get(max((j for j in best if j < k), default=None))
+        extra = [] if prev is None else [(f"k={prev.k}", prev)]
+        if prev is not None and continuation == "both" and prev.k < k:
+            extra.append((f"k={prev.k}:split", split_neuron(prev)))
+        rec, net = _curve_point(D, k, seed, path, key, extra, opts, light)
+        rec["passes"] = ["forward"]
         append_record(path, rec)
-        if progress:
-            print(f"[tradeoff] n={n} d={d} k={k}: {rec['status']} U={rec.get('upper')} "
-                  f"L={rec['L']:.4g} ({rec['seconds']:.1f}s)", file=sys.stderr, flush=True)
+        if net is not None:
+            best[k] = net
+        _progress(progress, rec)
+    if continuation == "both":
+        _backward_pass(D, ks, seed, path, best, opts, light, progress)
     if constructions:
         for rec in _construction_records(D, seed, done, ks):
             append_record(path, rec)
     return [r for r in load_records(path) if (r["n"], r["d"], r["seed"]) == (n, d, seed)]
+
+
+def _progress(on: bool, rec: dict) -> None:
+    import sys
+
+    if on:
+        print(f"[tradeoff] n={rec['n']} d={rec['d']} k={rec['k']}: {rec['status']} "
+              f"U={rec.get('upper')} L={rec['L']:.4g} ({rec['seconds']:.1f}s)",
+              file=sys.stderr, flush=True)
+
+
+def _curve_point(D, k: int, seed: int, path: Path, key: str, extra, opts: dict, light: bool,
+                 *, net_suffix: str = "") -> tuple[dict, TwoLayerNet | None]:
+    """One U(k) record (and its network) from the search with these starts."""
+    from numerics.construct import min_lipschitz_interpolant
+
+    n, d = D.X.shape
+    t0 = time.perf_counter()
+    lb = data_lower_bounds(D.X, D.y, k)
+    rec = {"key": key, "kind": "curve", "n": n, "d": d, "k": k, "method": CURVE_METHOD,
+           "seed": seed, "sqrt_n_over_k": math.sqrt(n / k), "domain": _BALL.label,
+           "L": lb["L"], "L_key": lb["L_key"], "R1": lb["R1"], "pair": lb["pair"],
+           "R2": lb["R2"], "R2_sharp": lb["R2_sharp"], "cited": lb["cited"]}
+    net = None
+    try:
+        res = min_lipschitz_interpolant(D.X, D.y, k, extra_starts=extra, **opts)
+        rec["candidates"] = res.candidates
+        rec["budget"] = res.budget
+        if res.net is None:
+            rec.update(status="failed", upper=None, lipschitz=None)
+        else:
+            net = res.net
+            U = res.certificate.value
+            Ln, Ln_key = _net_lower(net, D.X, D.y, seed, light)
+            rec.update(status="exact", upper=U, U=U, cert_method=res.certificate.method,
+                       cert_others=res.certificate.others, start=res.start,
+                       max_error=res.max_error, L_net=Ln, L_net_key=Ln_key,
+                       gap=U / lb["L"], gap_net=U / Ln if Ln > 0 else None,
+                       spectral_proxy=float(np.linalg.norm(net.a) * np.linalg.norm(net.W, 2)),
+                       lipschitz={"lower": Ln, "upper": U, "exact": None},
+                       net_file=_save_point(path, key + net_suffix, net, res.certificate))
+        rec["error"] = None
+    except Exception as exc:  # recorded, the curve goes on
+        rec.update(status="error", error=f"{type(exc).__name__}: {exc}", upper=None)
+    rec["seconds"] = time.perf_counter() - t0
+    return rec, net
+
+
+def _shrink(net: TwoLayerNet, k: int) -> list[tuple[str, TwoLayerNet]]:
+    """k-neuron starts from a larger network: repeated pruning, repeated merging."""
+    out = []
+    for move in ("prune", "merge"):
+        cur = net
+        while cur.k > k:
+            cur = dict(prune_candidates(cur))[move]
+        out.append((f"k={net.k}:{move}", cur))
+    return out
+
+
+def _backward_pass(D, ks, seed, path, best, opts, light, progress) -> None:
+    from numerics.records import append_record, load_records
+
+    n, d = D.X.shape
+    current = {r["key"]: r for r in load_records(path)}
+    for k, k_next in zip(ks[-2::-1], ks[:0:-1], strict=True):
+        key = _key(n, d, k, CURVE_METHOD, seed)
+        rec0 = current.get(key)
+        if rec0 is None or "backward" in (rec0.get("passes") or []):
+            continue
+        nxt = best.get(k_next)
+        if nxt is None:
+            continue
+        bopts = dict(opts, starts=())
+        rec, net = _curve_point(D, k, seed, path, key, _shrink(nxt, k), bopts, light,
+                                net_suffix="|pass=backward")
+        if rec.get("status") == "exact" and (rec0.get("upper") is None
+                                             or rec["upper"] < rec0["upper"]):
+            rec["passes"] = ["forward", "backward"]
+            rec["improved_by_backward"] = (None if rec0.get("upper") is None
+                                           else rec0["upper"] / rec["upper"])
+            best[k] = net
+        else:
+            rec = dict(rec0, passes=["forward", "backward"], improved_by_backward=None,
+                       backward_candidates=rec.get("candidates"))
+        append_record(path, rec)
+        _progress(progress, rec)
 
 
 def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
@@ -407,119 +479,48 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
     return out
 
 
-# ---------------------------------------------------------------------------
-# analysis
-# ---------------------------------------------------------------------------
-def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
-    r"""Slope of :math:`\log U(k)` against :math:`\log k` per (n, d) with its
-    ``level`` t-interval (:func:`numerics.experiments.sweep.fit_slopes` on the U(k) records).
-
-    >>> recs = [{"method": "minlip", "kind": "curve", "n": 9, "d": 3, "k": k,
-    ...          "status": "exact", "upper": 2 * k ** -0.5,
-    ...          "lipschitz": {"lower": 1.0}} for k in (1, 4, 16)]
-    >>> round(tradeoff_slope(recs)[0]["slope"], 9)
-    -0.5
-    """
-    from numerics.experiments.sweep_report import fit_slopes
-
-    curve = [r for r in records if r.get("kind") == "curve"]
-    return fit_slopes(curve, value="upper", level=level)
-
-
-def tradeoff_table_rows(records: Sequence[dict]) -> list[dict]:
-    """One row per (n, d, k) of the curve: :math:`\\sqrt{n/k}`, U, its certificate, L
-    (proven, all interpolants) and its source, U/L, the network's own certified lower
-    bound and U/L_net, the spectral proxy and R2."""
-    rows = []
-    for r in sorted((r for r in records if r.get("kind") == "curve"),
-                    key=lambda r: (r["n"], r["d"], r["k"])):
-        rows.append({"n": r["n"], "d": r["d"], "k": r["k"], "sqrt": r["sqrt_n_over_k"],
-                     "U": r.get("upper"), "cert": r.get("cert_method") or r["status"],
-                     "L": r["L"], "L_key": r["L_key"], "gap": r.get("gap"),
-                     "L_net": r.get("L_net"), "gap_net": r.get("gap_net"),
-                     "proxy": r.get("spectral_proxy"), "R2": r.get("R2")})
-    return rows
+#: Configurations of the curve (the ``tradeoff`` command's ``--config``): panels (n, d),
+#: data seeds, widths, and the search budget per k (starts + ``refine`` restarts over a
+#: population, each restart at most ``outer`` x ``inner`` L-BFGS iterations;
+#: continuation in k both ways). Chosen inside the window where the law can show
+#: (docs/mathematics.md#tradeoff-curve): at d = 64 the pair-quotient floor of random
+#: sphere data is about 1.7-2.1 and :math:`\sqrt{n/k}` exceeds it for k up to about
+#: n/4 (n = 32: k <= 10-12; n = 256: k <= 59-68), while fitting needs only k >= n/(d+1).
+CONFIGS = {
+    "fast": {"panels": [(32, 64)], "seeds": (0,), "ks": [2, 4, 6, 8, 12, 16, 32],
+             "outer": 3, "inner": 200, "refine": 1, "population": 2,
+             "continuation": "both", "starts": ("fit", "C4"), "light": True,
+             "per_octave": 2},
+    "seeds": {"panels": [(32, 64)], "seeds": (0, 1, 2), "ks": [2, 3, 4, 6, 8, 12, 16, 32],
+              "outer": 4, "inner": 300, "refine": 2, "population": 2,
+              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
+              "per_octave": 2},
+    "full": {"panels": [(256, 64)], "seeds": (0, 1, 2),
+             "ks": [4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 256, 512],
+             "outer": 4, "inner": 1500, "refine": 4, "population": 2,
+             "continuation": "both", "starts": ("fit", "fit_path", "C1", "C2", "C4"),
+             "light": True, "per_octave": 2},
+}
 
 
-def tradeoff_table(records: Sequence[dict], *, caption: str | None = None) -> str:
-    """The curve as a booktabs table (:func:`theory.latex.render_table`)."""
-    from theory.latex import render_table
-
-    cols = [("n", "$n$"), ("d", "$d$"), ("k", "$k$"), ("sqrt", r"$\sqrt{n/k}$"),
-            ("U", "$U(k)$"), ("cert", "certificate"), ("L", "$L(k)$"), ("L_key", "from"),
-            ("gap", "$U/L$"), ("L_net", r"$L_{\mathrm{net}}$"),
-            ("gap_net", r"$U/L_{\mathrm{net}}$"),
-            ("proxy", r"$\|a\|\|W\|_{op}$"), ("R2", "R2")]
-    caption = caption or (
-        r"Certified tradeoff curve on $B_1$ (data uniform on $S^{d-1}$, Rademacher labels). "
-        r"$U(k)$: certified upper bound of an exact $k$-neuron interpolant found by "
-        r"minimum-Lipschitz interpolation; $L(k)$: proven lower bound for every $k$-neuron "
-        r"interpolant (R1 with $r=\min(k,d)$, or the pair bound); $L_{\mathrm{net}}$: "
-        r"certified lower bound of the network found. R2 bounds the spectral proxy "
-        r"$\|a\|\|W\|_{op}$ of every interpolant with probability $\ge 0.85$, not Lip.")
-    return render_table(tradeoff_table_rows(records), cols, caption=caption,
-                        label="tab:certified-tradeoff", align="rrrrrlrlrrrrr", size="small")
-
-
-def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
-    r"""Log-log figure, one panel per (n, d): U(k) (certified upper, exact interpolants),
-    L(k) (proven lower, all interpolants), the networks' own certified lower bounds,
-    :math:`\sqrt{n/k}`, the constructions, and the fitted slope of U with its 95%
-    interval. Writes ``out_base.png`` and ``.pdf``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
-
-    out_base = Path(out_base)
-    out_base.parent.mkdir(parents=True, exist_ok=True)
-    panels = sorted({(r["n"], r["d"]) for r in records})
-    if not panels:
-        raise ValueError("records: nothing to plot")
-    slopes = {(s["n"], s["d"]): s for s in tradeoff_slope(records)}
-    fig, axes = plt.subplots(1, len(panels), figsize=(6.4 * len(panels), 4.6), squeeze=False)
-    style = {"C1": ("o", "C1"), "C2": ("s", "C2"), "C4": ("D", "C3")}
-    for ax, (n, d) in zip(axes[0], panels, strict=True):
-        cur = sorted((r for r in records
-                      if r.get("kind") == "curve" and (r["n"], r["d"]) == (n, d)),
-                     key=lambda r: r["k"])
-        ex = [r for r in cur if r.get("status") == "exact"]
-        lab = "U(k): certified upper, exact interpolant"
-        s = slopes.get((n, d))
-        if s is not None:
-            lab += f"; slope {s['slope']:.2f}"
-            if s["ci_low"] is not None:
-                lab += f" [{s['ci_low']:.2f}, {s['ci_high']:.2f}]"
-        if ex:
-            ax.plot([r["k"] for r in ex], [r["upper"] for r in ex], "o-", color="C0", label=lab)
-            ax.plot([r["k"] for r in ex], [r["L_net"] for r in ex], "v", color="C0", alpha=0.5,
-                    label="certified lower bound of that network")
-        if cur:
-            ax.plot([r["k"] for r in cur], [r["L"] for r in cur], "-", color="k", lw=2,
-                    label="L(k): proven lower bound, every k-neuron interpolant")
-        for name, (mk, col) in style.items():
-            pts = [(r["k"], r["upper"]) for r in records if r.get("kind") == "construction"
-                   and (r["n"], r["d"]) == (n, d) and r["method"] == name
-                   and r.get("status") == "exact"]
-            if pts:
-                ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
-                           label=f"{name} (certified upper)")
-        ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)]
-        kg = np.geomspace(min(ks), max(ks), 50)
-        ax.plot(kg, np.sqrt(n / kg), "k--", lw=1, label=r"$\sqrt{n/k}$")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())
-        kt = sorted(set(ks))
-        ax.set_xticks(kt)
-        ax.set_xticklabels([str(k) for k in kt], fontsize=7)
-        ax.set_xlabel("neurons $k$")
-        ax.set_ylabel(r"$\mathrm{Lip}_{B_1}$")
-        ax.set_title(f"n = {n}, d = {d}")
-        ax.grid(True, which="both", alpha=0.2)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    from numerics.records import save_figure
-
-    return save_figure(fig, out_base, dpi=130)
+def run_config(config: str | dict, out_dir: str | Path, *, seeds=None, resume: bool = True,
+               progress: bool = False) -> tuple[list[dict], dict, list[Path]]:
+    """Run every panel and data seed of a configuration (a name of :data:`CONFIGS` or a
+    dict with its keys) under ``out_dir`` (one JSON-lines file per panel and seed), then
+    re-verify every point in a separate pass (:func:`verify_curve`). Returns
+    ``(records, {key: PointCheck}, paths)``."""
+    cfg = CONFIGS[config] if isinstance(config, str) else dict(config)
+    out = Path(out_dir)
+    records, checks, paths = [], {}, []
+    for n, d in cfg["panels"]:
+        ks = cfg["ks"] or default_ks(n, d, per_octave=cfg["per_octave"])
+        for seed in (cfg["seeds"] if seeds is None else seeds):
+            path = out / f"tradeoff_n{n}_d{d}_s{seed}.jsonl"
+            records += run_tradeoff(n, d, ks, path, seed=seed, starts=cfg["starts"],
+                                    outer=cfg["outer"], inner=cfg["inner"],
+                                    refine=cfg["refine"], population=cfg["population"],
+                                    continuation=cfg["continuation"], light=cfg["light"],
+                                    progress=progress, resume=resume)
+            checks.update(verify_curve(path))
+            paths.append(path)
+    return records, checks, paths

@@ -62,7 +62,7 @@ def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
     """Figure (png, pdf), ``tradeoff_table.tex`` and ``tradeoff_summary.json`` (slopes
     of U(k) with 95% intervals, the largest gaps U/L and U/L_net, and the verification
     results) under ``out_dir``."""
-    from numerics.experiments.tradeoff import plot_curve, tradeoff_slope, tradeoff_table
+    from numerics.experiments.tradeoff_report import plot_curve, tradeoff_slope, tradeoff_table
     from numerics.records import write_text_atomic
 
     out = Path(out_dir)

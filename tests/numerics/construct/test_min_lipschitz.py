@@ -119,3 +119,17 @@ def test_bad_refine():
     D = random_dataset(6, 3, seed=0)
     with pytest.raises(ValueError, match="refine"):
         min_lipschitz_interpolant(D.X, D.y, 6, starts=(), refine=-1)
+
+
+def test_population_restarts_follow_the_gain_and_verify():
+    D = random_dataset(10, 6, seed=2)
+    res = min_lipschitz_interpolant(D.X, D.y, 10, starts=("fit", "C1", "C4"), outer=2,
+                                    inner=80, refine=3, population=2)
+    assert res.budget == {"optimizer_calls": len(res.candidates), "outer": 2, "inner": 80,
+                          "starts": len(res.candidates) - 3, "refine": 3, "population": 2}
+    restarts = [c for c in res.candidates if c["start"].startswith("refine:")]
+    assert len(restarts) == 3 and all("from" in c for c in restarts)
+    assert verify_point(res.net, D.X, D.y, res.certificate).ok
+    starts = [c.get(b) for c in res.candidates for b in ("start_bound", "opt_bound")
+              if c.get(b) is not None]
+    assert res.value <= min(starts) * (1 + 1e-12)

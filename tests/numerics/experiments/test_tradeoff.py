@@ -21,12 +21,10 @@ from numerics.experiments.tradeoff import (
     data_lower_bounds,
     default_ks,
     load_point,
-    plot_curve,
     run_tradeoff,
-    tradeoff_slope,
-    tradeoff_table,
     verify_curve,
 )
+from numerics.experiments.tradeoff_report import plot_curve, tradeoff_slope, tradeoff_table
 from numerics.lipschitz import lipschitz_report
 
 BALL = Domain.ball(1.0)
@@ -259,3 +257,42 @@ def test_bad_labels():
 def test_bad_k():
     with pytest.raises(ValueError, match="k"):
         data_lower_bounds(np.eye(2), np.array([1.0, -1.0]), 0)
+
+
+def test_continuation_both_ways_never_worsens_and_reverifies(tmp_path):
+    """The decreasing pass (pruned / merged starts from k + 1) replaces a record only when
+    U improves; every point, replaced or not, re-verifies from its saved weights."""
+    from numerics.experiments.tradeoff import run_config
+
+    cfg = {"panels": [(10, 12)], "seeds": (0,), "ks": [2, 4, 8], "outer": 2, "inner": 60,
+           "refine": 1, "population": 2, "continuation": "both", "starts": ("fit",),
+           "light": True, "per_octave": 1}
+    fwd = run_tradeoff(10, 12, [2, 4, 8], tmp_path / "f.jsonl", outer=2, inner=60, refine=1,
+                       population=2, starts=("fit",), light=True, constructions=False)
+    recs, checks, _ = run_config(cfg, tmp_path / "both")
+    curve = {r["k"]: r for r in recs if r.get("kind") == "curve"}
+    first = {r["k"]: r for r in fwd if r.get("kind") == "curve"}
+    assert all(c.ok for c in checks.values()) and len(checks) == 3
+    for k, r in curve.items():
+        assert r["passes"] == (["forward"] if k == 8 else ["forward", "backward"])
+        assert r["budget"]["population"] == 2
+        if r.get("improved_by_backward") is not None:
+            assert r["improved_by_backward"] > 1
+    # the forward pass alone is the same computation: the backward pass can only lower U
+    assert all(curve[k]["upper"] <= first[k]["upper"] * (1 + 1e-12) for k in (2, 4, 8))
+    with pytest.raises(ValueError, match="continuation"):
+        run_tradeoff(10, 12, [2], tmp_path / "x.jsonl", continuation="sideways")
+
+
+def test_slope_over_seeds_and_window():
+    from numerics.experiments.tradeoff_report import law_window, slope_over_seeds
+
+    recs = [{"kind": "curve", "method": "minlip", "n": 16, "d": 4, "k": k, "seed": s,
+             "status": "exact", "upper": 3.0 * k ** -0.5, "lipschitz": {"lower": 1.0}}
+            for k in (2, 4, 8) for s in (0, 1, 2)]
+    (out,) = slope_over_seeds(recs)
+    assert out["mean"] == pytest.approx(-0.5) and out["seeds"] == 3
+    assert out["ci_low"] == pytest.approx(-0.5) and out["ci_high"] == pytest.approx(-0.5)
+    lo, hi = law_window(16, 4, 2.0)
+    assert (lo, hi) == (16 / 5, 4.0)
+    assert law_window(16, 4, 4.0)[1] < law_window(16, 4, 4.0)[0]     # empty window
