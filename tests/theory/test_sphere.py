@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.special as ss
 import sympy as sp
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from theory import sphere
@@ -288,7 +288,6 @@ def test_bad_input_raises_naming_argument():
         ridge_moment(-2, 3)
 
 
-@settings(max_examples=10)
 @given(st.integers(2, 12), st.integers(0, 5))
 def test_zonal_kernel_diagonal_is_dimension(d, j):
     assert zonal_kernel(j, d).subs(sphere.t, 1) == harmonic_dim(d, j)

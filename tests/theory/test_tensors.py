@@ -6,7 +6,7 @@ import random
 
 import pytest
 import sympy as sp
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from theory.tensors import (
@@ -60,7 +60,6 @@ def test_dimension_formulas_symbolic():
     assert sp.simplify(poly_dim(d, 2) - sym_dim(d + 1, 2)) == 0  # homogenization
 
 
-@settings(max_examples=15)
 @given(st.integers(0, 10**6), st.integers(1, 4), st.integers(1, 3), st.integers(1, 4),
        st.booleans())
 def test_network_tensor_polynomial_roundtrip(seed, k, d, p, biases):
@@ -146,7 +145,6 @@ def test_real_monomial_waring(alpha):
     assert len(terms) <= math.ceil(math.prod(a + 1 for a in alpha) / 2)
 
 
-@settings(max_examples=15)
 @given(st.lists(st.integers(0, 3), min_size=1, max_size=3).filter(lambda a: 0 < sum(a) <= 5))
 @example([1, 2])
 @example([2, 2, 1])

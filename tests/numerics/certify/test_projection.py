@@ -13,7 +13,7 @@ from certify_instances import (  # noqa: I001  (the folder's helper module)
     make_data,
     make_labels,
 )
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.certify import (
@@ -65,7 +65,6 @@ def test_r1_chain_every_step_holds(inst, k):
                                               rel=1e-6, abs=1e-9)
 
 
-@settings(max_examples=10)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 10), act=st.sampled_from(
     ["relu", "leaky_relu:0.1", "abs"]))
 def test_sphere_certificate_below_exact(seed, n, act):
@@ -132,7 +131,6 @@ def test_wrong_r1_sphere_caught():
     assert _exceeds_exact(net, X2, y, wrong, Domain.sphere())
 
 
-@settings(max_examples=10)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 10), act=st.sampled_from(
     ["relu", "abs", "leaky_relu:0.1"]))
 def test_sphere_aggregate_and_op_certificates(seed, n, act):

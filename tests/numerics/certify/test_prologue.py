@@ -35,7 +35,7 @@ from theory import bounds as tb
 from theory.bounds import get_bound
 
 
-@settings(max_examples=10, suppress_health_check=[HealthCheck.too_slow])
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances)
 def test_certified_lower_bounds_below_toolkit_on_interpolants(inst):
     rng = np.random.default_rng(inst["seed"])

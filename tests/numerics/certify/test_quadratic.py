@@ -8,7 +8,7 @@ from certify_instances import (  # noqa: I001  (the folder's helper module)
     make_data,
     make_labels,
 )
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from numerics.certify import (
@@ -36,7 +36,6 @@ def test_r3_tight_and_wrong_versions():
         assert certify(net, X, y, bounds=[wrong])[0].value > q["lip_ball"]
 
 
-@settings(max_examples=15)
 @given(seed=st.integers(0, 2**31 - 1), d=st.integers(1, 4), k=st.integers(1, 6))
 def test_r3_on_interpolating_quadratics(seed, d, k):
     rng = np.random.default_rng(seed)

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numerics.construct import (
@@ -30,7 +30,6 @@ SPHERE = Domain.sphere(1.0)
 
 
 # --------------------------------------------------------------------- exactness
-@settings(max_examples=20)
 @given(seed=st.integers(0, 2**31), n=st.integers(1, 30), name=st.sampled_from(RELU))
 @example(seed=0, n=30, name="C4")
 def test_condition_implies_exact_fit(seed, n, name):
@@ -64,7 +63,6 @@ def test_sizes():
 
 
 # --------------------------------------------------------------------- bounds
-@settings(max_examples=8)
 @given(seed=st.integers(0, 2**31), name=st.sampled_from(RELU),
        d=st.sampled_from([2, 3, 12]))
 @example(seed=5, name="C1", d=3)

@@ -4,7 +4,7 @@ gradients (checked against finite differences, and a wrong gradient caught), pol
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import approx_fprime
 
@@ -23,7 +23,6 @@ from numerics.models import TwoLayerNet
 # ---------------------------------------------------------------------------
 # objective
 # ---------------------------------------------------------------------------
-@settings(max_examples=15)
 @given(seed=st.integers(0, 10**6), k=st.integers(1, 6), d=st.integers(1, 4),
        temp=st.sampled_from([0.0, 0.3, 3.0]))
 def test_lagrangian_gradient_matches_finite_differences(seed, k, d, temp):
@@ -75,7 +74,6 @@ def test_wrong_gradient_is_caught_by_the_same_check():
     assert np.isfinite(F)
 
 
-@settings(max_examples=20)
 @given(seed=st.integers(0, 10**6), k=st.integers(1, 8), d=st.integers(1, 5))
 def test_objective_is_the_lipsdp_value_of_its_multipliers(seed, k, d):
     """rho = lambda_max(R(t)) of numerics.lipschitz.lipsdp with the implied multipliers, and those

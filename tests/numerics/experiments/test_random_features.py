@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 
@@ -141,7 +141,6 @@ def _problem(d, N, n, seed):
     return inst, inst.features(X), y, j_matrix(inst.W)
 
 
-@settings(max_examples=15)
 @given(st.integers(2, 8), st.integers(1, 30), st.integers(2, 25), st.floats(0.01, 1.0),
        st.integers(0, 10**6))
 def test_adversarial_training_is_optimal_along_random_directions(d, N, n, eps, seed):
@@ -177,7 +176,6 @@ def test_eps_zero_is_least_squares():
 
 
 # -- robust test error: lower estimate <= true <= upper bound ---------------------
-@settings(max_examples=15)
 @given(st.integers(2, 6), st.integers(1, 20), st.floats(0.0, 1.0), st.integers(0, 10**6))
 def test_robust_lower_estimate_and_upper_bound(d, N, eps, seed):
     inst = RFInstance.sample(d=d, N=N, tau=0.5, seed=seed)

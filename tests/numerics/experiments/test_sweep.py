@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.cli import main
@@ -212,7 +212,6 @@ def test_checker_catches_wrong_bounds(exact_sweep):
     assert check_record(wrong)
 
 
-@settings(max_examples=6)
 @given(seed=st.integers(0, 1000), method=st.sampled_from(["C1", "C2", "C3", "C4", "fit"]),
        d=st.sampled_from([2, 3, 9]))
 def test_property_random_runs_are_consistent(seed, method, d):

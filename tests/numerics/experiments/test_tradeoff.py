@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.cli.commands import tradeoff as cmd
@@ -169,7 +169,6 @@ def test_slope_recovers_a_power_law():
 # ---------------------------------------------------------------------------
 # lower bounds
 # ---------------------------------------------------------------------------
-@settings(max_examples=10)
 @given(seed=st.integers(0, 10**6))
 def test_data_lower_bound_below_every_interpolant(seed):
     """L(k) is valid for every k-neuron interpolant: it never exceeds a certified upper
