@@ -407,7 +407,7 @@ def _todo(specs, key, path: Path, resume: bool) -> tuple[list[tuple[str, object]
     done = set()
     if path.exists():
         done = {r["key"] for r in load_records(path) if r.get("status") != "error"}
-    todo = [(k, s) for k, s in zip(keys, specs) if k not in done]
+    todo = [(k, s) for k, s in zip(keys, specs, strict=True) if k not in done]
     return todo, len(specs) - len(todo)
 
 

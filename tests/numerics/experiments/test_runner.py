@@ -158,8 +158,7 @@ def test_local_executor_replaces_a_dead_process():
         before = ex.pids()
         fut = ex.submit(time.sleep, 30)
         time.sleep(0.5)
-        busy = [pid for pid in before]
-        for pid in busy:
+        for pid in before:
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(WorkerLost):
             fut.result(timeout=30)
