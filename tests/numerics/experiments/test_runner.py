@@ -212,3 +212,31 @@ def test_killed_dask_worker_loses_only_its_run(tmp_path):
     res = run_grid(specs, demo_run, tmp_path / "g.jsonl", dask_local=2, progress=False)
     assert marker.exists()
     assert res.failed == [] and res.records == [_expected(s) for s in specs]
+
+
+# -- the sweep through the runner ------------------------------------------------------
+def _strip_timing(o):
+    if isinstance(o, dict):
+        return {k: _strip_timing(v) for k, v in o.items() if k != "seconds"}
+    if isinstance(o, list):
+        return [_strip_timing(v) for v in o]
+    return o
+
+
+@needs_dask
+def test_sweep_command_on_dask_matches_in_process(tmp_path, capsys):
+    from numerics.cli import main
+
+    grid = ["--n", "8", "--d", "6", "--k", "4", "--methods", "C1", "C4", "fit", "--seeds", "0",
+            "--light", "--no-certificates", "--quiet"]
+    assert main(["sweep", *grid, "--out", str(tmp_path / "a.jsonl")]) == 0
+    assert main(["sweep", *grid, "--out", str(tmp_path / "b.jsonl"), "--dask-local", "2"]) == 0
+    capsys.readouterr()
+
+    def recs(name):
+        return sorted((json.loads(line) for line in _lines(tmp_path / name)),
+                      key=lambda r: r["key"])
+
+    a, b = recs("a.jsonl"), recs("b.jsonl")
+    assert [r["key"] for r in a] == [r["key"] for r in b] and len(a) == 3
+    assert [_strip_timing(r) for r in a] == [_strip_timing(r) for r in b]
