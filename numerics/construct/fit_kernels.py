@@ -179,34 +179,40 @@ class _Memory:
     two-loop recursion (and none of L-BFGS-B's bound handling)."""
 
     def __init__(self, m: int, p: int):
-        self.S, self.Y = np.zeros((m, p)), np.zeros((m, p))
+        self.SY = np.zeros((2 * m, p))          # rows: s_0..s_{m-1}, y_0..y_{m-1}
+        self.S, self.Y = self.SY[:m], self.SY[m:]
         self.StY, self.YtY = np.zeros((m, m)), np.zeros((m, m))
         self.m, self.count, self.head, self.gamma = m, 0, 0, 1.0
 
     def push(self, s: np.ndarray, y: np.ndarray) -> None:
-        j = self.head
+        """Store a pair (replacing the oldest when full) and refresh the small
+        matrices of the compact form."""
+        m, j = self.m, self.head
         self.S[j], self.Y[j] = s, y
-        self.StY[j, :] = self.Y @ s
-        self.StY[:, j] = self.S @ y
-        self.YtY[j, :] = self.YtY[:, j] = self.Y @ y
-        self.head, self.count = (j + 1) % self.m, min(self.count + 1, self.m)
-        self.gamma = float(s @ y) / float(y @ y)
+        ps, py = self.SY @ s, self.SY @ y
+        self.StY[j, :] = ps[m:]
+        self.StY[:, j] = py[:m]
+        self.YtY[j, :] = self.YtY[:, j] = py[m:]
+        self.head, self.count = (j + 1) % m, min(self.count + 1, m)
+        self.gamma = gam = float(s @ y) / float(y @ y)
+        idx = (self.head - self.count + np.arange(self.count)) % m   # oldest first
+        StY = self.StY[np.ix_(idx, idx)]
+        Rinv = solve_triangular(np.triu(StY), np.eye(idx.size), check_finite=False)
+        inner = np.diag(np.diag(StY)) + gam * self.YtY[np.ix_(idx, idx)]
+        self._idx, self._Rinv, self._M = idx, Rinv, Rinv.T @ inner @ Rinv
 
     def apply(self, g: np.ndarray) -> np.ndarray:
+        """:math:`Hg` (a new array): one product with the stacked (2m, p) buffer
+        each way."""
         if self.count == 0:
             return g.copy()
-        idx = (self.head - self.count + np.arange(self.count)) % self.m   # oldest first
-        StY = self.StY[np.ix_(idx, idx)]
-        R = np.triu(StY)
-        gam = self.gamma
-        u, w = (self.S @ g)[idx], (self.Y @ g)[idx]     # unused rows are zero
-        v = solve_triangular(R, u, check_finite=False)
-        inner = np.diag(StY) * v + gam * (self.YtY[np.ix_(idx, idx)] @ v) - gam * w
-        top, vb = np.zeros(self.m), np.zeros(self.m)
-        top[idx] = solve_triangular(R, inner, trans="T", check_finite=False)
-        vb[idx] = v
-        out = top @ self.S
-        out -= gam * (vb @ self.Y)
+        m, idx, gam = self.m, self._idx, self.gamma
+        uw = self.SY @ g
+        u, w = uw[:m][idx], uw[m:][idx]
+        coef = np.zeros(2 * m)
+        coef[idx] = self._M @ u - gam * (self._Rinv.T @ w)
+        coef[m + idx] = -gam * (self._Rinv @ u)
+        out = coef @ self.SY
         out += gam * g
         return out
 
