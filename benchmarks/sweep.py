@@ -1,6 +1,6 @@
 """Benchmark: sweep throughput and the cost of interpolating training.
 
-1. Sweep throughput (runs per minute) of a small fixed grid through the grid
+1. Sweep throughput (runs per minute) of the default (fast) preset through the grid
    runner (:mod:`numerics.experiments.runner`) with 1 worker (in-process), 2
    local worker processes and a 2-worker Dask ``LocalCluster`` (when
    ``dask[distributed]`` is installed; cluster start-up included), fresh file
@@ -47,8 +47,10 @@ from numerics.construct import fit_interpolant, flops_per_evaluation  # noqa: E4
 from numerics.data import random_dataset  # noqa: E402
 from numerics.experiments.sweep import expand_grid, run_sweep  # noqa: E402
 
-GRID = {"ns": [40], "ds": [80], "ks": [8, 32], "methods": ["C1", "C4", "fit", "fit_path"],
-        "seeds": [0, 1]}
+from numerics.cli.commands.sweep import FAST  # noqa: E402
+
+#: The default (fast) preset of ``robustlaw sweep`` and of ``robustlaw reproduce``.
+GRID = dict(FAST)
 FITS = [(50, 10, 10), (50, 10, 50), (100, 20, 25), (100, 20, 100), (200, 20, 50), (200, 40, 200)]
 
 
