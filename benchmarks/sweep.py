@@ -43,11 +43,10 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from numerics.cli.commands.sweep import FAST  # noqa: E402
 from numerics.construct import fit_interpolant, flops_per_evaluation  # noqa: E402
 from numerics.data import random_dataset  # noqa: E402
 from numerics.experiments.sweep import expand_grid, run_sweep  # noqa: E402
-
-from numerics.cli.commands.sweep import FAST  # noqa: E402
 
 #: The default (fast) preset of ``robustlaw sweep`` and of ``robustlaw reproduce``.
 GRID = dict(FAST)
