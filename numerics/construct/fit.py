@@ -7,7 +7,9 @@ path norm) over all parameters :math:`\theta = (a, W, b)`,
     L(\theta) = \tfrac12\sum_{i=1}^n (f_\theta(x_i) - y_i)^2
     + \lambda \sum_{\ell=1}^k \sqrt{a_\ell^2+\epsilon^2}\,\sqrt{\|w_\ell\|^2+\epsilon^2},
 
-with scipy's L-BFGS and analytic batched gradients (:math:`Z = XW^T + 1b^T`,
+with L-BFGS (:mod:`numerics.construct.fit_kernels`: compact form, fused
+value-and-gradient in preallocated buffers) and analytic batched gradients
+(:math:`Z = XW^T + 1b^T`,
 :math:`H = \psi(Z)`, :math:`r = Ha - y`, :math:`D = (r a^T)\odot\psi'(Z)`):
 
 .. math::
@@ -19,19 +21,23 @@ with scipy's L-BFGS and analytic batched gradients (:math:`Z = XW^T + 1b^T`,
 **What "fit" means** (reported in :attr:`FitResult.status`):
 
 - ``"exact"``: :math:`\max_i |f(x_i) - y_i| \le` ``tol`` (default 1e-9);
-- ``"separated"``: not exact, but THEORY.md's weaker condition
+- ``"separated"``: not exact, but the weaker condition of
+  ``docs/mathematics.md#law-of-robustness``
   :math:`f(x_i) - f(x_j) \ge 2` for all :math:`i\in I_+, j\in I_-` holds;
 - ``"sign"``: only :math:`y_i f(x_i) > 0` for all i;
 - ``"failed"``: none of these.
 
-To reach ``tol`` after L-BFGS has stalled (it rarely gets below ~1e-7 on its
-own), a *polish* step runs: when k >= n, the minimal-norm correction of the
-output layer, :math:`a \leftarrow a + \Phi^+(y - \Phi a)`,
-:math:`\Phi = \psi(XW^T+1b^T)` (exact when :math:`\Phi` has rank n); otherwise
-(or if that fails) damped Gauss--Newton steps with minimal-norm solutions
-:math:`\theta \leftarrow \theta - t J^+ r` on all parameters (the Jacobian has
-full row rank generically when :math:`k(d+2) \ge n`). Failures are returned
-with their status and message, never hidden.
+To reach ``tol`` (L-BFGS rarely gets below ~1e-7 on its own, and needs hundreds
+of iterations near interpolation), a *polish* runs: when k >= n, the
+minimal-norm correction of the output layer, :math:`a \leftarrow a + \Phi^+(y -
+\Phi a)`, :math:`\Phi = \psi(XW^T+1b^T)` (exact when :math:`\Phi` has rank n);
+otherwise (or if that fails) damped Gauss--Newton steps on all parameters,
+:math:`\theta \leftarrow \theta - t J^T(JJ^T+\mu I)^{-1} r` (the minimal-norm step
+:math:`J^+r` as :math:`\mu\to 0`; the Jacobian has full row rank generically when
+:math:`k(d+2) \ge n`), with :math:`JJ^T` formed from :math:`H` and
+:math:`\psi'(Z)` without forming J. With ``gn_switch`` the hand-over happens as
+soon as the RMS residual is below it; L-BFGS resumes if Gauss--Newton does not
+reach ``tol``. Failures are returned with their status and message, never hidden.
 
 Examples
 --------
