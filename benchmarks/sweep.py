@@ -1,8 +1,10 @@
 """Benchmark: sweep throughput and the cost of interpolating training.
 
-1. Sweep throughput (runs per minute) of a small fixed grid with 1 and 2
-   worker processes (fresh file each time; median of ``--repeats`` runs), and
-   the speed-up ratio.
+1. Sweep throughput (runs per minute) of the default (fast) preset through the grid
+   runner (:mod:`numerics.experiments.runner`) with 1 worker (in-process), 2
+   local worker processes and a 2-worker Dask ``LocalCluster`` (when
+   ``dask[distributed]`` is installed; cluster start-up included), fresh file
+   each time, median of ``--repeats`` runs, and the speed-up ratios.
 2. Fitting time of :func:`numerics.construct.fit.fit_interpolant` against the FLOP
    count of its gradient evaluations (``grad_evals * (4nkd + 9nk)``): achieved
    GFLOP/s, time per evaluation, and the ratio of that time to a baseline
@@ -41,12 +43,13 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from numerics.cli.commands.sweep import FAST  # noqa: E402
 from numerics.construct import fit_interpolant, flops_per_evaluation  # noqa: E402
 from numerics.data import random_dataset  # noqa: E402
 from numerics.experiments.sweep import expand_grid, run_sweep  # noqa: E402
 
-GRID = {"ns": [40], "ds": [80], "ks": [8, 32], "methods": ["C1", "C4", "fit", "fit_path"],
-        "seeds": [0, 1]}
+#: The default (fast) preset of ``robustlaw sweep`` and of ``robustlaw reproduce``.
+GRID = dict(FAST)
 FITS = [(50, 10, 10), (50, 10, 50), (100, 20, 25), (100, 20, 100), (200, 20, 50), (200, 40, 200)]
 
 
@@ -63,16 +66,24 @@ def bench_sweep(repeats: int) -> None:
     specs = expand_grid(**GRID)
     print(f"sweep throughput: {len(specs)} runs ({GRID}), light Lipschitz search, "
           f"median of {repeats}")
-    print(f"{'workers':>8} {'seconds':>9} {'runs/min':>9} {'speed-up':>9}")
+    print(f"{'executor':>22} {'seconds':>9} {'runs/min':>9} {'speed-up':>9}")
     base = None
-    for workers in (1, 2):
-        def go(workers=workers):
+    executors = [("1 worker (in-process)", {"workers": 1}),
+                 ("2 local processes", {"workers": 2})]
+    try:
+        import dask.distributed  # noqa: F401
+    except ImportError:
+        print("(dask not installed: pip install -e '.[dask]' for the Dask row)")
+    else:
+        executors.append(("2-worker Dask cluster", {"dask_local": 2}))
+    for name, kw in executors:
+        def go(kw=kw):
             with tempfile.TemporaryDirectory() as tmp:
-                run_sweep(specs, Path(tmp) / "s.jsonl", workers=workers, progress=False,
-                          light=True)
+                run_sweep(specs, Path(tmp) / "s.jsonl", progress=False, light=True, **kw)
         t = _median_time(go, repeats)
         base = base or t
-        print(f"{workers:>8} {t:>9.2f} {60 * len(specs) / t:>9.1f} {base / t:>9.2f}")
+        print(f"{name:>22} {t:>9.2f} {60 * len(specs) / t:>9.1f} {base / t:>9.2f}",
+              flush=True)
 
 
 def bench_fit(repeats: int) -> None:

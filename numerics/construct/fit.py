@@ -7,7 +7,9 @@ path norm) over all parameters :math:`\theta = (a, W, b)`,
     L(\theta) = \tfrac12\sum_{i=1}^n (f_\theta(x_i) - y_i)^2
     + \lambda \sum_{\ell=1}^k \sqrt{a_\ell^2+\epsilon^2}\,\sqrt{\|w_\ell\|^2+\epsilon^2},
 
-with scipy's L-BFGS and analytic batched gradients (:math:`Z = XW^T + 1b^T`,
+with L-BFGS (:mod:`numerics.construct.fit_kernels`: compact form, fused
+value-and-gradient in preallocated buffers) and analytic batched gradients
+(:math:`Z = XW^T + 1b^T`,
 :math:`H = \psi(Z)`, :math:`r = Ha - y`, :math:`D = (r a^T)\odot\psi'(Z)`):
 
 .. math::
@@ -19,19 +21,23 @@ with scipy's L-BFGS and analytic batched gradients (:math:`Z = XW^T + 1b^T`,
 **What "fit" means** (reported in :attr:`FitResult.status`):
 
 - ``"exact"``: :math:`\max_i |f(x_i) - y_i| \le` ``tol`` (default 1e-9);
-- ``"separated"``: not exact, but the weaker condition of docs/mathematics.md#notation
+- ``"separated"``: not exact, but the weaker condition of
+  ``docs/mathematics.md#law-of-robustness``
   :math:`f(x_i) - f(x_j) \ge 2` for all :math:`i\in I_+, j\in I_-` holds;
 - ``"sign"``: only :math:`y_i f(x_i) > 0` for all i;
 - ``"failed"``: none of these.
 
-To reach ``tol`` after L-BFGS has stalled (it rarely gets below ~1e-7 on its
-own), a *polish* step runs: when k >= n, the minimal-norm correction of the
-output layer, :math:`a \leftarrow a + \Phi^+(y - \Phi a)`,
-:math:`\Phi = \psi(XW^T+1b^T)` (exact when :math:`\Phi` has rank n); otherwise
-(or if that fails) damped Gauss--Newton steps with minimal-norm solutions
-:math:`\theta \leftarrow \theta - t J^+ r` on all parameters (the Jacobian has
-full row rank generically when :math:`k(d+2) \ge n`). Failures are returned
-with their status and message, never hidden.
+To reach ``tol`` (L-BFGS rarely gets below ~1e-7 on its own, and needs hundreds
+of iterations near interpolation), a *polish* runs: when k >= n, the
+minimal-norm correction of the output layer, :math:`a \leftarrow a + \Phi^+(y -
+\Phi a)`, :math:`\Phi = \psi(XW^T+1b^T)` (exact when :math:`\Phi` has rank n);
+otherwise (or if that fails) damped Gauss--Newton steps on all parameters,
+:math:`\theta \leftarrow \theta - t J^T(JJ^T+\mu I)^{-1} r` (the minimal-norm step
+:math:`J^+r` as :math:`\mu\to 0`; the Jacobian has full row rank generically when
+:math:`k(d+2) \ge n`), with :math:`JJ^T` formed from :math:`H` and
+:math:`\psi'(Z)` without forming J. With ``gn_switch`` the hand-over happens as
+soon as the RMS residual is below it; L-BFGS resumes if Gauss--Newton does not
+reach ``tol``. Failures are returned with their status and message, never hidden.
 
 Examples
 --------
@@ -48,16 +54,22 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
 
 from numerics._validate import as_finite_float, as_positive_int, as_rng
+from numerics.construct.fit_kernels import (  # noqa: F401 - Objective, _Memory: public here
+    Objective,
+    _lbfgs,
+    _lbfgs_scipy,
+    _lm_step,
+    _Memory,
+)
 from numerics.data import validate_dataset
 from numerics.models import TwoLayerNet
-from theory.activations import get_activation
 
 __all__ = [
     "FIT_STATUSES",
     "FitResult",
+    "Objective",
     "fit_interpolant",
     "fit_seeds",
     "flops_per_evaluation",
@@ -199,7 +211,8 @@ def loss_and_gradient(theta, X, y, k: int, psi, dpsi, lam: float = 0.0):
 
 
 def _jacobian(theta, X, k, psi, dpsi):
-    """Residual Jacobian d f(x_i) / d theta, shape (n, k (d + 2))."""
+    """Residual Jacobian d f(x_i) / d theta, shape (n, k (d + 2)) (reference for
+    :meth:`Objective.gram`; not used by the fit)."""
     n, d = X.shape
     a, W, b = _unpack(theta, k, d)
     Z = X @ W.T + b
@@ -232,10 +245,94 @@ def _init(n: int, d: int, k: int, rng: np.random.Generator, scale: float) -> np.
     return np.concatenate([a, W.ravel(), b])
 
 
+_OPTIMIZERS = {"lbfgs": _lbfgs, "scipy": _lbfgs_scipy}
+
+
+def _output_polish(obj: Objective, theta, err: float):
+    """Minimal-norm correction of the output layer, when it lowers the error:
+    ``(theta, err, flops, used)``."""
+    n, k, d = obj.n, obj.k, obj.d
+    Phi = obj.values(theta).copy()
+    a = theta[:k]
+    da = np.linalg.lstsq(Phi, obj.y - Phi @ a, rcond=None)[0]
+    cand = theta.copy()
+    cand[:k] = a + da
+    e2 = float(np.max(np.abs(obj.residual(cand))))
+    flops = 2.0 * n * n * k + 2.0 * n * k * d
+    return (cand, e2, flops, True) if e2 < err else (theta, err, flops, False)
+
+
+def _revive(obj: Objective, theta, r, G, tol: float):
+    """Points no parameter moves (zero row of J, i.e. zero diagonal of JJ^T) with a
+    residual above ``tol``: raise the bias of the nearest neuron so it switches on.
+    Returns ``(theta, count)``."""
+    dead = np.flatnonzero((np.diag(G) == 0) & (np.abs(r) > tol))
+    if not dead.size:
+        return theta, 0
+    k, d = obj.k, obj.d
+    theta = theta.copy()
+    b = theta[k + k * d:]
+    Z = obj.Xa[dead, :d] @ theta[k:k + k * d].reshape(k, d).T + b
+    near = np.argmax(Z, axis=1)
+    np.maximum.at(b, near, b[near] - Z[np.arange(dead.size), near] + 1e-3)
+    return theta, int(dead.size)
+
+
+def _gauss_newton(obj: Objective, theta, tol: float, steps: int):
+    r"""Damped Gauss--Newton (Levenberg--Marquardt in the dual form) on all
+    parameters: :math:`\theta \leftarrow \theta - t J^T(JJ^T+\mu I)^{-1} r` with
+    backtracking on :math:`t`; never increases the loss. Returns ``(theta, r,
+    steps taken, points revived, flops)``."""
+    n, k, d = obj.n, obj.k, obj.d
+    r = obj.residual(theta)
+    theta0, r0 = theta, r
+    gn = revived = 0
+    flops = 0.0
+    for _ in range(steps):
+        G = obj.gram(theta)
+        theta, nrev = _revive(obj, theta, r, G, tol)
+        if nrev:
+            revived += nrev
+            r = obj.residual(theta)
+            G = obj.gram(theta)
+        step = obj.jt(theta, _lm_step(G, r))
+        flops += 2.0 * n * n * (2 * k + d + 2) + n ** 3 / 3 + 6.0 * n * k * (d + 1)
+        gn += 1
+        t, accepted = 1.0, False
+        for _ in range(30):
+            cand = theta - t * step
+            rc = obj.residual(cand)
+            if rc @ rc < r @ r:
+                theta, r, accepted = cand, rc, True
+                break
+            t /= 2
+        if not accepted or np.max(np.abs(r)) <= tol:
+            break
+    if r @ r > r0 @ r0:  # revivals made things worse: keep the starting point
+        theta, r = theta0, r0
+    return theta, r, gn, revived, flops
+
+
+def _check(X, y, k, tol, lam, maxiter, gn_steps, init_scale, reg, gn_switch):
+    X, y = validate_dataset(X, y)
+    k = as_positive_int(k, "k")
+    tol = as_finite_float(tol, "tol", positive=True)
+    lam = as_finite_float(lam, "lam", nonnegative=True)
+    maxiter = as_positive_int(maxiter, "maxiter")
+    gn_steps = as_positive_int(gn_steps, "gn_steps", minimum=0)
+    init_scale = as_finite_float(init_scale, "init_scale", positive=True)
+    gn_switch = as_finite_float(gn_switch, "gn_switch", nonnegative=True)
+    if reg not in (None, "path"):
+        raise ValueError(f"reg: expected None or 'path', got {reg!r}")
+    return X, y, k, tol, (lam if reg is not None else 0.0), maxiter, gn_steps, init_scale, \
+        gn_switch
+
+
 def fit_interpolant(X, y, k: int, *, activation: str = "relu", seed=0, reg: str | None = None,
                     lam: float = 0.0, tol: float = 1e-9, maxiter: int = 3000,
                     polish: bool = True, gn_steps: int = 40,
-                    init_scale: float = 1.0) -> FitResult:
+                    init_scale: float = 1.0, gn_switch: float = 0.1,
+                    optimizer: str = "lbfgs") -> FitResult:
     r"""Train a k-neuron network to interpolate ``(X, y)``.
 
     Parameters
@@ -265,6 +362,16 @@ def fit_interpolant(X, y, k: int, *, activation: str = "relu", seed=0, reg: str 
         Run the output-layer least-squares / Gauss-Newton polish (module docstring).
     gn_steps : int
         Maximum Gauss-Newton steps.
+    gn_switch : float >= 0
+        With ``polish`` and :math:`k(d+2)\ge n`, the unregularized L-BFGS stage
+        hands over to Gauss--Newton once the RMS residual is below ``gn_switch``
+        (near interpolation Gauss--Newton converges in a few steps where L-BFGS
+        needs hundreds; ``benchmarks/fit.py``); if that does not reach ``tol``,
+        L-BFGS resumes for the rest of its iterations and the polish runs again.
+        0 disables the hand-over.
+    optimizer : {"lbfgs", "scipy"}
+        The package's L-BFGS (compact form, :func:`_lbfgs`) or scipy's L-BFGS-B
+        (the same iteration with more overhead per step; kept for comparison).
 
     Returns
     -------
@@ -279,105 +386,51 @@ def fit_interpolant(X, y, k: int, *, activation: str = "relu", seed=0, reg: str 
     ('exact', True)
     """
     t0 = time.perf_counter()
-    X, y = validate_dataset(X, y)
+    X, y, k, tol, lam, maxiter, gn_steps, init_scale, gn_switch = _check(
+        X, y, k, tol, lam, maxiter, gn_steps, init_scale, reg, gn_switch)
     n, d = X.shape
-    k = as_positive_int(k, "k")
-    tol = as_finite_float(tol, "tol", positive=True)
-    lam = as_finite_float(lam, "lam", nonnegative=True)
-    maxiter = as_positive_int(maxiter, "maxiter")
-    gn_steps = as_positive_int(gn_steps, "gn_steps", minimum=0)
-    init_scale = as_finite_float(init_scale, "init_scale", positive=True)
-    if reg not in (None, "path"):
-        raise ValueError(f"reg: expected None or 'path', got {reg!r}")
-    if reg is None:
-        lam = 0.0
     seed_int = int(seed) if isinstance(seed, (int, np.integer)) else None
-    rng = as_rng(seed)
-    act = get_activation(activation)
-    psi, dpsi = act.numeric, act.numeric_derivative
-    theta = _init(n, d, k, rng, init_scale)
-    evals = iters = 0
-    messages = []
-    stages = [lam, 0.0] if lam > 0 else [0.0]
+    if optimizer not in _OPTIMIZERS:
+        raise ValueError(f"optimizer: expected 'lbfgs' or 'scipy', got {optimizer!r}")
+    lbfgs = _OPTIMIZERS[optimizer]
+    theta = _init(n, d, k, as_rng(seed), init_scale)
+    obj = Objective(X, y, k, activation)
     stop_at = 0.5 * tol * tol  # L <= tol^2/2 implies max_i |r_i| <= tol
-
-    def stop(intermediate_result):
-        if intermediate_result.fun <= stop_at:
-            raise StopIteration
-
-    for lam_s in stages:
-        res = minimize(loss_and_gradient, theta, args=(X, y, k, psi, dpsi, lam_s), jac=True,
-                       method="L-BFGS-B", callback=None if lam_s else stop,
-                       options={"maxiter": maxiter, "ftol": 0.0, "gtol": 1e-15,
-                                "maxcor": 30})
-        theta = res.x
-        evals += int(res.nfev)
-        iters += int(res.nit)
-        messages.append(f"lbfgs(lam={lam_s:g}): {res.message}")
-    flops = float(evals * flops_per_evaluation(n, k, d))
-
-    def current(th):
-        a, W, b = _unpack(th, k, d)
-        return psi(X @ W.T + b) @ a
-
-    err = float(np.max(np.abs(current(theta) - y)))
-    how, gn = "none", 0
-    if polish and err > tol and k >= n:
-        a, W, b = _unpack(theta, k, d)
-        Phi = psi(X @ W.T + b)
-        da = np.linalg.lstsq(Phi, y - Phi @ a, rcond=None)[0]
-        cand = np.concatenate([a + da, W.ravel(), b])
-        flops += 2.0 * n * n * k + 2.0 * n * k * d
-        e2 = float(np.max(np.abs(current(cand) - y)))
-        if e2 < err:
-            theta, err, how = cand, e2, "output_lstsq"
-    if polish and err > tol and gn_steps > 0:
-        how = "gauss_newton"
-        r = current(theta) - y
-        theta0, r0 = theta, r
-        revived = 0
-        for _ in range(gn_steps):
-            J = _jacobian(theta, X, k, psi, dpsi)
-            dead = np.flatnonzero(~np.any(J != 0, axis=1) & (np.abs(r) > tol))
-            if dead.size:  # no parameter moves f(x_i): switch on the nearest neuron
-                a, W, b = _unpack(theta, k, d)
-                Z = X[dead] @ W.T + b
-                near = np.argmax(Z, axis=1)
-                b = b.copy()
-                np.maximum.at(b, near, b[near] - Z[np.arange(dead.size), near] + 1e-3)
-                theta = np.concatenate([a, W.ravel(), b])
-                revived += int(dead.size)
-                r = current(theta) - y
-                J = _jacobian(theta, X, k, psi, dpsi)
-            step = np.linalg.lstsq(J, r, rcond=None)[0]
-            p = J.shape[1]
-            flops += 2.0 * n * n * p + n * k * d
-            gn += 1
-            t, accepted = 1.0, False
-            for _ in range(30):
-                cand = theta - t * step
-                rc = current(cand) - y
-                if rc @ rc < r @ r:
-                    theta, r, accepted = cand, rc, True
-                    break
-                t /= 2
-            if not accepted or np.max(np.abs(r)) <= tol:
-                break
-        if r @ r > r0 @ r0:  # revivals made things worse: keep the L-BFGS point
-            theta, r = theta0, r0
-            messages.append("gauss_newton did not reduce the loss; reverted")
-        err = float(np.max(np.abs(r)))
-        messages.append(f"gauss_newton: {gn} steps, {revived} dead point(s) revived, "
-                        f"max error {err:.3g}")
+    early = polish and gn_steps > 0 and gn_switch > 0 and k * (d + 2) >= n
+    iters, messages, how = 0, [], "none"
+    gn = revived = 0
+    extra_flops = 0.0
+    if lam > 0:
+        theta, it, msg = lbfgs(obj, theta, lam, maxiter, -np.inf)
+        iters, messages = iters + it, [msg]
+    left = maxiter
+    for switch in ([0.5 * n * gn_switch ** 2, stop_at] if early else [stop_at]):
+        theta, it, msg = lbfgs(obj, theta, 0.0, left, max(switch, stop_at))
+        iters, left = iters + it, left - it
+        messages.append(msg)
+        err = float(np.max(np.abs(obj.residual(theta))))
+        if polish and err > tol and k >= n:
+            theta, err, fl, used = _output_polish(obj, theta, err)
+            extra_flops += fl
+            how = "output_lstsq" if used else how
+        if polish and err > tol and gn_steps > 0:
+            theta, r, g, rv, fl = _gauss_newton(obj, theta, tol, gn_steps)
+            how, gn, revived, extra_flops = "gauss_newton", gn + g, revived + rv, extra_flops + fl
+            err = float(np.max(np.abs(r)))
+            messages.append(f"gauss_newton: {g} steps, {rv} dead point(s) revived, "
+                            f"max error {err:.3g}")
+        if err <= tol or left <= 0:
+            break
     a, W, b = _unpack(theta, k, d)
     net = TwoLayerNet(a, W.copy(), b, activation)
     f = net(X)
     status, err, sep, margin = _status(f, y, tol)
     return FitResult(net=net, status=status, max_error=err, separation=sep, min_margin=margin,
                      loss=0.5 * float(np.sum((f - y) ** 2)), tol=tol, seed=seed_int,
-                     lbfgs_iterations=iters, grad_evals=evals, gn_iterations=gn, polish=how,
-                     flops=flops, seconds=time.perf_counter() - t0,
-                     message="; ".join(messages), reg=reg, lam=lam)
+                     lbfgs_iterations=iters, grad_evals=obj.evals, gn_iterations=gn,
+                     polish=how, flops=obj.evals * flops_per_evaluation(n, k, d) + extra_flops,
+                     seconds=time.perf_counter() - t0, message="; ".join(messages),
+                     reg=reg, lam=lam)
 
 
 def fit_seeds(X, y, k: int, seeds=(0, 1, 2), **kwargs) -> list[FitResult]:

@@ -55,11 +55,7 @@ Examples
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import math
-import multiprocessing
-import os
-import sys
 import time
 import traceback
 from collections.abc import Iterable, Sequence
@@ -70,7 +66,7 @@ import numpy as np
 
 from numerics._validate import as_positive_int
 from numerics.records import append_record, load_records  # re-exported: the sweep file's I/O
-from numerics.records import repair as _repair
+from numerics.records import repair as _repair  # noqa: F401 - used by tests
 
 __all__ = [
     "BALL_QUANTITIES",
@@ -108,9 +104,6 @@ _PATH_LAM = 1e-3
 
 
 _MAXITER = {"fit": 3000, "fit_path": 800}  # L-BFGS iterations per stage
-
-
-_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -340,35 +333,13 @@ class SweepSummary:
         return 60.0 * self.ran / self.seconds if self.seconds > 0 else float("inf")
 
 
-class _Progress:
-    def __init__(self, total: int, skipped: int, enabled: bool):
-        self.total, self.done, self.enabled = total, skipped, enabled
-        self.t0 = time.perf_counter()
-        self.started = skipped
-        if enabled and skipped:
-            print(f"[sweep] resuming: {skipped}/{total} runs already done", file=sys.stderr,
-                  flush=True)
-
-    def step(self, rec: dict) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        el = time.perf_counter() - self.t0
-        rate = (self.done - self.started) / el if el > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
-        lip = rec.get("lipschitz") or {}
-        lo = lip.get("lower")
-        print(f"[sweep] {self.done}/{self.total} {rec['key']} {rec['status']}"
-              + (f" lip>={lo:.3g}" if lo is not None else "")
-              + f" ({rec['seconds']:.1f}s; elapsed {el:.0f}s, eta {eta:.0f}s)",
-              file=sys.stderr, flush=True)
-
-
 def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
               resume: bool = True, progress: bool = True, light: bool = False,
-              certificates: bool = True) -> SweepSummary:
-    """Run every spec whose key is not yet in ``path``; append records as
-    they finish.
+              certificates: bool = True, scheduler: str | None = None,
+              dask_local: int | None = None) -> SweepSummary:
+    """Run every spec whose key is not yet in ``path`` through the grid runner
+    (:func:`numerics.experiments.runner.run_grid`); records are appended as
+    runs finish.
 
     Parameters
     ----------
@@ -381,56 +352,25 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
         Skip keys already recorded (records with ``status='error'`` are re-run).
         With False the file is started afresh.
     progress : bool
-        One line per finished run on stderr.
+        Count, rate and ETA on stderr, one line per finished run.
     light, certificates : passed to :func:`run_one`.
+    scheduler, dask_local
+        A Dask cluster instead of local processes
+        (:func:`numerics.experiments.runner.open_executor`).
 
     Returns
     -------
     SweepSummary
         With every record of the file for the requested specs, in spec order.
     """
-    specs = list(specs)
+    import functools
+
+    from numerics.experiments.runner import run_grid
+
     workers = as_positive_int(workers, "workers")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not resume and path.exists():
-        path.unlink()
-    _repair(path)
-    done = {}
-    if path.exists():
-        done = {r["key"]: r for r in load_records(path) if r.get("status") != "error"}
-    todo = [s for s in specs if s.key not in done]
-    skipped = len(specs) - len(todo)
-    prog = _Progress(len(specs), skipped, progress)
-    t0 = time.perf_counter()
-    errors = 0
-    if workers == 1 or len(todo) <= 1:
-        for s in todo:
-            rec = run_one(s, light=light, certificates=certificates)
-            append_record(path, rec)
-            errors += rec["status"] == "error"
-            prog.step(rec)
-    else:
-        saved = {v: os.environ.get(v) for v in _THREAD_VARS}
-        try:
-            for v in _THREAD_VARS:
-                os.environ[v] = "1"
-            ctx = multiprocessing.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futs = {pool.submit(run_one, s, light=light, certificates=certificates): s
-                        for s in todo}
-                for fut in cf.as_completed(futs):
-                    rec = fut.result()
-                    append_record(path, rec)
-                    errors += rec["status"] == "error"
-                    prog.step(rec)
-        finally:
-            for v, val in saved.items():
-                if val is None:
-                    os.environ.pop(v, None)
-                else:
-                    os.environ[v] = val
-    seconds = time.perf_counter() - t0
-    recs = {r["key"]: r for r in load_records(path)}
-    ordered = [recs[s.key] for s in specs if s.key in recs]
-    return SweepSummary(str(path), len(specs), skipped, len(todo), errors, seconds, ordered)
+    res = run_grid(list(specs), functools.partial(run_one, light=light,
+                                                  certificates=certificates),
+                   path, workers=workers, scheduler=scheduler, dask_local=dask_local,
+                   resume=resume, progress=progress, label="sweep")
+    return SweepSummary(res.path, res.total, res.skipped, res.ran, len(res.failed),
+                        res.seconds, res.records)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["CONFIGS", "add_config_seed_arguments", "check_config_seed", "with_first_seed"]
+__all__ = ["CONFIGS", "add_config_seed_arguments", "add_executor_arguments",
+           "check_config_seed", "executor_options", "with_first_seed"]
 
 #: Grid sizes of the experiment commands.
 CONFIGS = ("fast", "full")
@@ -45,3 +46,30 @@ def with_first_seed(cfg, seed: int):
     (5, 6, 7)
     """
     return dataclasses.replace(cfg, seeds=tuple(seed + s for s in range(len(cfg.seeds))))
+
+
+def add_executor_arguments(parser) -> None:
+    """``--workers N`` (local processes, default 1: in this process), ``--scheduler
+    tcp://HOST:PORT`` (a running Dask cluster) and ``--dask-local N`` (a local Dask
+    cluster); the last two need ``pip install -e '.[dask]'``."""
+    g = parser.add_argument_group("executor (numerics.experiments.runner)")
+    g.add_argument("--workers", type=int, default=1,
+                   help="local worker processes (default 1: in this process)")
+    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run on a Dask cluster (pip install -e '.[dask]')")
+    g.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="start a local Dask cluster with N single-threaded workers")
+
+
+def executor_options(args) -> dict:
+    """The keyword arguments of :func:`numerics.experiments.runner.run_grid` chosen
+    on the command line.
+
+    >>> import argparse
+    >>> executor_options(argparse.Namespace(workers=2, scheduler=None, dask_local=None))
+    {'workers': 2, 'scheduler': None, 'dask_local': None}
+    """
+    if args.scheduler is not None and args.dask_local is not None:
+        raise ValueError("--scheduler: give --scheduler or --dask-local, not both")
+    return {"workers": args.workers, "scheduler": args.scheduler,
+            "dask_local": args.dask_local}

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from numerics.cli.commands._common import add_executor_arguments, executor_options
+
 NAME = "sweep"
 HELP = "sweep interpolating constructions and trained networks over (n, d, k, method, seed)"
 REPRODUCE_ORDER = 50
@@ -30,7 +32,7 @@ FULL = {"ns": [40, 100], "ds": [80], "ks": [4, 8, 16, 32, 64, 128, 256],
 CONFIGS = {"fast": FAST, "full": FULL}
 #: Library argument names -> the options as typed (for error messages).
 ERROR_NAMES = {"ns": "--n", "ds": "--d", "ks": "--k", "methods": "--methods",
-               "method": "--methods", "seeds": "--seeds", "workers": "--workers"}
+               "method": "--methods"}
 
 
 def register(parser):
@@ -48,7 +50,7 @@ def register(parser):
     parser.add_argument("--methods", nargs="+", default=None, choices=METHODS,
                         help="constructions C1..C5 and/or training (fit, fit_path)")
     parser.add_argument("--seeds", type=int, nargs="+", default=None, help="seeds")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    add_executor_arguments(parser)
     parser.add_argument("--no-resume", action="store_true",
                         help="start the file afresh instead of skipping recorded runs")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -72,9 +74,9 @@ def run(args) -> dict:
     from numerics.experiments.sweep import expand_grid, run_sweep
 
     specs = expand_grid(**grid(args))
-    s = run_sweep(specs, args.out, workers=args.workers, resume=not args.no_resume,
-                  progress=not args.quiet, light=args.light,
-                  certificates=not args.no_certificates)
+    s = run_sweep(specs, args.out, resume=not args.no_resume, progress=not args.quiet,
+                  light=args.light, certificates=not args.no_certificates,
+                  **executor_options(args))
     counts: dict[str, int] = {}
     for r in s.records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1

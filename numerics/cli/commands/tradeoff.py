@@ -98,7 +98,8 @@ def _run_panels(out: Path, cfg: dict, *, seed: int, resume: bool, progress: bool
 
 
 def run(args) -> dict:
-    cfg = dict(PRESETS[args.config])
+    # ``preset``: the option's former name (tests building a Namespace by hand)
+    cfg = dict(PRESETS[getattr(args, "config", None) or getattr(args, "preset", "fast")])
     if args.n is not None or args.d is not None:
         n0, d0 = cfg["panels"][0]
         cfg["panels"] = [(args.n or n0, args.d or d0)]

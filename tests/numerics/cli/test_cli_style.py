@@ -272,3 +272,14 @@ def test_sweep_failed_run_exits_nonzero_naming_it(tmp_path, capsys, monkeypatch)
     recs = [json.loads(line) for line in out.read_text().splitlines()]
     assert {r["method"]: r["status"] for r in recs}["C2"] == "error"
     assert any(r["method"] == "C1" and r["status"] != "error" for r in recs)
+
+
+def test_executor_option_errors_name_the_options(tmp_path, capsys):
+    out = str(tmp_path / "s.jsonl")
+    line = _error(capsys, ["sweep", "--n", "6", "--d", "3", "--methods", "C1", "--seeds", "0",
+                           "--workers", "0", "--out", out])
+    assert line.startswith("robustlaw: error: --workers:")
+    line = _error(capsys, ["sweep", "--n", "6", "--d", "3", "--methods", "C1", "--seeds", "0",
+                           "--scheduler", "tcp://127.0.0.1:1", "--dask-local", "2",
+                           "--out", out])
+    assert line.startswith("robustlaw: error: --scheduler:") and "not both" in line
