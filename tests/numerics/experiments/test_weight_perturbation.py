@@ -42,7 +42,7 @@ def test_bad_dataset_names(capsys):
         wp.make_dataset("cifar", seed=0, n_train=5, n_test=5)
     assert main(["weight-perturbation", "--datasets", "cifar"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("robustlaw: error: datasets") and "Traceback" not in err
+    assert err.startswith("robustlaw: error: --datasets") and "Traceback" not in err
 
 
 def test_digits_without_scikit_learn_is_a_clear_error(monkeypatch, capsys):
