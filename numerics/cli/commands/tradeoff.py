@@ -8,8 +8,11 @@ every point in a separate pass, and writes the log-log figure, the LaTeX table a
 fitted slope of U(k) with its 95% interval. Results are JSON lines (resumable: rerun
 the same command to continue).
 
-Configurations (``--config``): ``fast`` (the ``robustlaw reproduce`` configuration) and
-``full`` (the sizes of issue 9: n = 256, d = 32 and n = d = 128; long). A point that
+Configurations (``--config``, defined once in :data:`numerics.experiments.tradeoff.CONFIGS`):
+``fast`` (the ``robustlaw reproduce`` configuration, n = 32, d = 64: inside the window
+where sqrt(n/k) exceeds the data's pair-quotient floor) and ``full`` (n = 256, d = 64,
+three seeds; long). ``CONFIGS['seeds']`` (the fast sizes on three data seeds) is
+available from Python through :func:`numerics.experiments.tradeoff.run_config`. A point that
 raises or fails its re-verification makes the command exit with status 1, naming it,
 after every other point was written.
 
@@ -25,31 +28,18 @@ NAME = "tradeoff"
 HELP = "certified tradeoff curve: min-Lipschitz interpolants U(k) vs proven lower bounds L(k)"
 REPRODUCE_ORDER = 55
 
-#: Presets: panels (n, d), widths (None: :func:`numerics.experiments.tradeoff.default_ks` with
-#: ``per_octave`` points per doubling) and effort (see
-#: :func:`numerics.construct.min_lipschitz.min_lipschitz_interpolant`). The full preset drops the
-#: construction starts (far worse than the trained and warm starts at these sizes; the
-#: constructions are still recorded as reference points) and spends the time on
-#: ``refine`` rounds instead.
-PRESETS = {
-    "fast": {"panels": [(32, 8)], "ks": [6, 8, 11, 16, 23, 32, 45, 64], "outer": 6,
-             "inner": 500, "refine": 1, "starts": ("fit", "C1", "C4"), "light": True,
-             "per_octave": 2},
-    "full": {"panels": [(256, 32), (128, 128)], "ks": None, "outer": 4, "inner": 1500,
-             "refine": 3, "starts": ("fit",), "light": True, "per_octave": 1},
-}
-
-
 def register(parser):
     parser.add_argument("--out", default="results/tradeoff",
                         help="output directory (default: results/tradeoff)")
-    parser.add_argument("--config", choices=sorted(PRESETS), default="fast",
-                        help="configuration (default: fast; full: n=256, d=32 and "
-                             "n=d=128, long)")
+    parser.add_argument("--config", choices=("fast", "full"), default="fast",
+                        help="configuration (numerics.experiments.tradeoff.CONFIGS; default "
+                             "fast: n=32, d=64, inside the window where the law can show; "
+                             "full: n=256, d=64, 3 data seeds, long)")
     parser.add_argument("--n", type=int, default=None, help="override: sample size")
     parser.add_argument("--d", type=int, default=None, help="override: dimension")
     parser.add_argument("--k", type=int, nargs="+", default=None, help="override: widths")
-    parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="one data seed instead of the configuration's seeds")
     parser.add_argument("--outer", type=int, default=None, help="augmented-Lagrangian rounds")
     parser.add_argument("--inner", type=int, default=None, help="L-BFGS iterations per round")
     parser.add_argument("--refine", type=int, default=None,
@@ -81,25 +71,10 @@ def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
     return files, summary
 
 
-def _run_panels(out: Path, cfg: dict, *, seed: int, resume: bool, progress: bool):
-    from numerics.experiments.tradeoff import default_ks, run_tradeoff, verify_curve
-
-    records, checks, paths = [], {}, []
-    for n, d in cfg["panels"]:
-        ks = cfg["ks"] or default_ks(n, d, per_octave=cfg["per_octave"])
-        path = out / f"tradeoff_n{n}_d{d}_s{seed}.jsonl"
-        records += run_tradeoff(n, d, ks, path, seed=seed, starts=cfg["starts"],
-                                outer=cfg["outer"], inner=cfg["inner"],
-                                refine=cfg["refine"], light=cfg["light"],
-                                progress=progress, resume=resume)
-        checks.update(verify_curve(path))   # a separate pass over the saved points
-        paths.append(path)
-    return records, checks, paths
-
-
 def run(args) -> dict:
-    # ``preset``: the option's former name (tests building a Namespace by hand)
-    cfg = dict(PRESETS[getattr(args, "config", None) or getattr(args, "preset", "fast")])
+    from numerics.experiments.tradeoff import CONFIGS, run_config
+
+    cfg = dict(CONFIGS[args.config])
     if args.n is not None or args.d is not None:
         n0, d0 = cfg["panels"][0]
         cfg["panels"] = [(args.n or n0, args.d or d0)]
@@ -110,8 +85,8 @@ def run(args) -> dict:
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
     out = Path(args.out)
-    records, checks, paths = _run_panels(out, cfg, seed=args.seed,
-                                         resume=not args.no_resume, progress=not args.quiet)
+    records, checks, paths = run_config(cfg, out, seeds=None if args.seed is None else (args.seed,),
+                                        resume=not args.no_resume, progress=not args.quiet)
     files, summary = make_outputs(records, out, checks)
     bad = [k for k, c in checks.items() if not c.ok]
     errors = [r["key"] for r in records if r.get("status") == "error"]
@@ -131,11 +106,13 @@ def run(args) -> dict:
 
 
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
-    """Fast configuration (``PRESETS['fast']``, fresh file) under ``out_dir/tradeoff``;
+    """Fast configuration (``CONFIGS['fast']``, fresh file) under ``out_dir/tradeoff``;
     raises RuntimeError if any point fails its re-verification."""
+    from numerics.experiments.tradeoff import run_config
+
     out = Path(out_dir) / "tradeoff"
-    records, checks, paths = _run_panels(out, PRESETS["fast"], seed=seed, resume=False,
-                                         progress=False)
+    records, checks, paths = run_config("fast", out, seeds=(seed,), resume=False,
+                                        progress=False)
     bad = [k for k, c in checks.items() if not c.ok]
     if bad:
         raise RuntimeError(f"tradeoff: points failed re-verification: {bad}")

@@ -66,7 +66,8 @@ def test_python_dash_m_robustlaw():
 
 
 # -- one style for the experiment commands -----------------------------------------
-EXPERIMENTS = ("sweep", "tradeoff", "random-networks", "random-features")
+EXPERIMENTS = ("sweep", "tradeoff", "random-networks", "random-features", "memorization",
+               "weight-perturbation")
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
