@@ -324,7 +324,7 @@ def exact_relu_lipschitz(net: TwoLayerNet, domain: Domain, *,
     est = len(_combinations(k, d)) if k >= d else 1
     if est * 2**d > max_candidates:
         return None
-    if degenerate_reason(net.W) is not None:
+    if degenerate_reason(net.W, net.b) is not None:
         return None
     if not np.any(net.W != 0) or (domain.kind == "rd" and _reduce_to_row_space(net)[1] == 0):
         return ExactResult(0.0, np.zeros(d), net.patterns(np.zeros((1, d)))[0], 1)
@@ -381,11 +381,15 @@ def _exact_rank(W: np.ndarray) -> int:
     return rank
 
 
-def degenerate_reason(W: np.ndarray, rel: float = 1e-12) -> str | None:
+def degenerate_reason(W: np.ndarray, b: np.ndarray | None = None,
+                      rel: float = 1e-12) -> str | None:
     """Why the arrangement of the kink hyperplanes is too ill-conditioned to enumerate
     in floating point, or None: a set of at most d live normals (or W itself) that
     is nearly, but not exactly, linearly dependent (Gram determinant at most ``rel``
-    times the product of the squared norms, rank decided in exact arithmetic).
+    times the product of the squared norms, rank decided in exact arithmetic), or
+    (with ``b``) two parallel kink hyperplanes closer than :math:`10^{-8}(1 + |s|)` but
+    distinct, s their offset (the region between them is thinner than the
+    enumeration's tolerances).
 
     >>> degenerate_reason(np.array([[1.0, 0.0], [1.0, 1e-7]]))
     'nearly parallel neurons 0 and 1 (normals dependent to 1e-14, but not exactly)'
@@ -407,11 +411,35 @@ def degenerate_reason(W: np.ndarray, rel: float = 1e-12) -> str | None:
                 names = " and ".join(str(int(i)) for i in idx[c])
                 return (f"nearly parallel neurons {names} (normals dependent to "
                         f"{max(float(ratio[c]), 0.0):.0e}, but not exactly)")
+    if b is not None:
+        reason = _close_parallel_kinks(W, b, live)
+        if reason is not None:
+            return reason
     U_, S, _ = np.linalg.svd(W, full_matrices=False)
     if S.size and S[0] > 0 and np.any(S <= rel * S[0]):
         r_float = int(np.sum(S > rel * S[0]))
         if _exact_rank(W) != r_float:
             return "the weight matrix is nearly, but not exactly, rank-deficient"
+    return None
+
+
+def _close_parallel_kinks(W: np.ndarray, b: np.ndarray, live: np.ndarray) -> str | None:
+    """Two (numerically) parallel, distinct kink hyperplanes closer than 1e-8 (1 + |s|)."""
+    if live.size < 2:
+        return None
+    n = np.linalg.norm(W[live], axis=1)
+    U = W[live] / n[:, None]
+    first = U[np.arange(live.size), np.argmax(np.abs(U) > 0, axis=1)]
+    sgn = np.where(first < 0, -1.0, 1.0)
+    U, off = U * sgn[:, None], -b[live] / n * sgn
+    i, j = np.triu_indices(live.size, 1)
+    par = np.linalg.norm(U[i] - U[j], axis=1) <= 1e-8
+    gap = np.abs(off[i] - off[j])
+    close = par & (gap > 0) & (gap <= 1e-8 * (1 + np.abs(off[i])))
+    if np.any(close):
+        c = int(np.flatnonzero(close)[0])
+        return (f"kinks of neurons {int(live[i[c]])} and {int(live[j[c]])} are parallel and "
+                f"{gap[c]:.1e} apart (a region thinner than the enumeration resolves)")
     return None
 
 
@@ -502,7 +530,7 @@ def region_gradients(net: TwoLayerNet, domain: Domain) -> np.ndarray | None:
                          "tangential gradients depend on the point)")
     if not net.activation.is_piecewise_linear or net.d > 3:
         raise ValueError("net: needs a piecewise-linear activation and d <= 3")
-    if degenerate_reason(net.W) is not None:
+    if degenerate_reason(net.W, net.b) is not None:
         return None
     if domain.kind == "rd":
         Q, r = _reduce_to_row_space(net)
@@ -543,5 +571,5 @@ def exact_lp_lipschitz(net: TwoLayerNet, domain: Domain | None = None,
         return None, "exact values need a piecewise-linear activation and d <= 3"
     G = region_gradients(net, domain)
     if G is None:
-        return None, degenerate_reason(net.W) or "arrangement too degenerate to enumerate"
+        return None, degenerate_reason(net.W, net.b) or "arrangement too degenerate to enumerate"
     return float(lp_norm(G, dual_exponent(p)).max()), ""

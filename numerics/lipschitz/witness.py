@@ -62,7 +62,7 @@ class Witness:
         _check_membership(P, domain)
         if self.kind == "pair":
             if P.shape[0] != 2 or not np.any(P[0] != P[1]):
-                raise ValueError("witness: a pair witness needs two distinct points")
+                raise ValueError("witness: a pair witness needs two points that do not coincide")
             return float(rounding.certified_pair_quotients(net, P[:1], P[1:], p, domain)[0])
         if self.kind == "point":
             vals, ok = rounding.certified_gradient_norms(net, P[:1], p, domain)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -77,7 +77,6 @@ def _lowers(net, dom, seed):
     return out
 
 
-@settings(max_examples=40)
 @given(net=two_layer_nets(activations=PL, d=(1, 3), k=(1, 8)), data=st.data(),
        seed=st.integers(0, 2**16))
 @example(net=TwoLayerNet([1.0, -1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu"),
@@ -101,7 +100,6 @@ def test_relu_type_lower_exact_upper(net, data, seed):
         assert_bracket(_lowers(net, dom, seed), all_uppers(net, dom), exact)
 
 
-@settings(max_examples=30)
 @given(net=two_layer_nets(d=(1, 4), k=(1, 6)), data=st.data(), seed=st.integers(0, 2**16))
 @example(net=TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "power:3"), data=None, seed=0)
 @example(net=TwoLayerNet([2.0, -1.0], [[1.0, 1.0], [0.5, -1.0]], [0.3, 0.0], "softplus:3"),
@@ -117,7 +115,6 @@ def test_every_activation_lower_below_each_upper(net, data, seed):
         assert_bracket(lows, ups)
 
 
-@settings(max_examples=25)
 @given(net=two_layer_nets(activations=PL, d=(1, 3), k=(1, 8), weights="gaussian"),
        seed=st.integers(0, 2**16))
 def test_report_is_consistent(net, seed):
@@ -155,7 +152,6 @@ unit = st.lists(st.floats(-3, 3), min_size=3, max_size=3).map(np.array).filter(
     lambda v: np.linalg.norm(v) > 0.1)
 
 
-@settings(max_examples=15)
 @given(a=st.floats(0.1, 5).flatmap(lambda v: st.sampled_from([v, -v])), w=unit,
        frac=st.floats(-0.9, 0.9), R=st.sampled_from([1.0, 0.5, 2.0]),
        act=st.sampled_from(["relu", "leaky_relu:1/10", "abs"]), d=st.sampled_from([2, 3]))
@@ -185,7 +181,6 @@ def test_one_neuron(a, w, frac, R, act, d):
                  lower_tight=attained)
 
 
-@settings(max_examples=10)
 @given(d=st.sampled_from([2, 3]), k=st.integers(1, 3), c=st.floats(0.2, 4),
        a=st.lists(st.floats(0.1, 3), min_size=3, max_size=3), seed=st.integers(0, 2**16),
        R=st.sampled_from([1.0, 0.7]))
@@ -212,7 +207,6 @@ def test_orthogonal_neurons(d, k, c, a, seed, R):
         assert_known(net, Domain.sphere(R), value, lower_tight=False)
 
 
-@settings(max_examples=10)
 @given(d=st.integers(1, 4), k=st.integers(1, 5), seed=st.integers(0, 2**16),
        R=st.sampled_from([1.0, 3.0]))
 def test_linear_networks(d, k, seed, R):
@@ -402,7 +396,6 @@ lp_domains = st.sampled_from([Domain.rd(), Domain.ball(1.0), Domain.ball(2.5)])
 ps = st.sampled_from(PS)
 
 
-@settings(max_examples=40)
 @given(lp_nets, lp_domains, ps, st.integers(0, 100))
 @example(TwoLayerNet([1.0, -1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu"),
          Domain.rd(), INF, 0)

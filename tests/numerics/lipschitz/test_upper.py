@@ -4,7 +4,7 @@ wrong bounds are caught.
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -123,7 +123,6 @@ lp_domains = st.sampled_from([Domain.rd(), Domain.ball(1.0), Domain.ball(2.5)])
 ps = st.sampled_from(PS)
 
 
-@settings(max_examples=25)
 @given(lp_nets, lp_domains, ps)
 def test_box_dominated_by_path_and_operator(net, domain, p):
     box = box_upper_bound_lp(net, domain, p)
@@ -141,7 +140,6 @@ def _uppers_dominate_gradients(seed, k, d, act, domain, p):
         assert g <= f(net, domain, p) * (1 + 1e-9)
 
 
-@settings(max_examples=25)
 @given(st.integers(0, 10**6), st.integers(1, 8), st.integers(1, 6), st.sampled_from(PL_ACTS),
        lp_domains, ps)
 def test_uppers_dominate_gradients(seed, k, d, act, domain, p):
