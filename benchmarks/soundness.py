@@ -14,10 +14,10 @@ search at low effort) and the closed-form upper bounds are computed, and counted
 - a **witness failure** when re-verifying a witness does not give its value.
 
 On ordinary networks (standard Gaussian weights, unit scales) it also reports how
-much tightness the rigorous margins cost: the median relative change of the lower
-bound (certified value at the witness vs the old ``raw * (1 - 1e-12)``) and of the
-closed-form upper bounds, both against the raw float values (the old certified
-numbers were these times ``1 -+ 1e-12``, so the old factors cost exactly 1e-12).
+much tightness the rigorous margins cost: the median relative change of the certified
+lower bounds (the certified value at the witness) and of the closed-form upper bounds,
+both against the raw float values (the old certified numbers were these times
+``1 -+ 1e-12``, so the old factors cost exactly 1e-12).
 
 Each instance's outcome is appended as a JSON line (``--out``, default
 ``results/soundness.jsonl``, via :func:`numerics.records.append_record`); the
@@ -119,15 +119,20 @@ def _constant_gradient(rng, d, k):
 
 
 def rational_exact(net: TwoLayerNet, p: float) -> Fraction | None:
-    """The exact Lipschitz constant on the unit ball (its square for p = 2) when every
-    neuron's sign is constant there (checked exactly), else None."""
+    """The exact Lipschitz constant on the unit ball (its square for p = 2) of a
+    piecewise-linear net whose every neuron's sign is constant there (checked
+    exactly), else None."""
+    slopes = {"relu": (1, 0), "abs": (1, -1), "leaky_relu:1/10": (1, Fraction(1, 10))}
+    if net.spec not in slopes:
+        return None
+    on, off = slopes[net.spec]
     g = [Fraction(0)] * net.d
     for a, w, b in zip(net.a, net.W, net.b, strict=True):
         wf = [Fraction(float(v)) for v in w]
         if not Fraction(float(b)) ** 2 > sum(v * v for v in wf):
             return None
-        if b > 0:
-            g = [gi + Fraction(float(a)) * v for gi, v in zip(g, wf, strict=True)]
+        s = Fraction(float(a)) * (on if b > 0 else off)
+        g = [gi + s * v for gi, v in zip(g, wf, strict=True)]
     if p == 2.0:
         return sum(v * v for v in g)
     return max(abs(v) for v in g) if p == 1.0 else sum(abs(v) for v in g)

@@ -13,7 +13,7 @@ drawn by hypothesis directly, so failures shrink to small, simple cases.
 Datasets (all return :class:`~numerics.data.Dataset`):
 
 - :func:`sphere_datasets`, :func:`gaussian_datasets`: the generic models of
-  THEORY.md §0 with Rademacher labels;
+  docs/mathematics.md#notation with Rademacher labels;
 - awkward ones: :func:`clustered_datasets` (a few tight clusters, labels mixed
   inside a cluster), :func:`collinear_datasets` (points within a tiny distance
   of one line), :func:`duplicated_datasets` (repeated points, same label),

@@ -260,7 +260,7 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     """
     net = check_net(net, deep=True)
     p = _as_p(p)
-    domain = check_domain(domain, net.d, p)
+    domain = check_domain(domain, net.d, p, net)
     if exact not in ("auto", True, False):
         raise ValueError(f"exact: expected 'auto', True or False, got {exact!r}")
     t0 = time.perf_counter()

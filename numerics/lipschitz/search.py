@@ -118,7 +118,7 @@ def pair_lower_bound(net, X, domain: Domain | None = None, p=2, *,
     """
     p = _as_p(p)
     net = check_net(net, deep=p != 2.0 or not isinstance(net, TwoLayerNet))
-    domain = check_domain(domain, net.d, p)
+    domain = check_domain(domain, net.d, p, net)
     X = as_matrix(X, "X", cols=net.d)
     return _pair_search(net, X, domain, p, chunk)
 
@@ -298,7 +298,7 @@ def lp_lower_bound(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     """
     net = check_net(net, deep=True)
     p = _as_p(p)
-    domain = check_domain(domain, net.d, p)
+    domain = check_domain(domain, net.d, p, net)
     X = None if X is None else as_matrix(X, "X", cols=net.d)
     n_samples = as_positive_int(n_samples, "n_samples", minimum=0)
     return _lp_search(net, domain, p, X, n_samples=n_samples,

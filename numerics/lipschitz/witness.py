@@ -13,7 +13,7 @@ import numpy as np
 
 from numerics import rounding
 from numerics.domain import Domain
-from numerics.lipschitz._args import check_domain, check_net
+from numerics.lipschitz._args import check_domain, check_net, two_layer_or_none
 from numerics.lipschitz.norms import INF, _as_p, _p_label
 from numerics.models import TwoLayerNet
 
@@ -56,8 +56,9 @@ class Witness:
         its projection), the pair coincides, or a point witness's activation pattern
         is not certain (it may lie on a kink)."""
         net = check_net(net, deep=True)
+        net = two_layer_or_none(net) or net  # a depth-1 deep net is a two-layer one
         p = self.p if p is None else _as_p(p)
-        domain = check_domain(domain, net.d, p)
+        domain = check_domain(domain, net.d, p, net)
         P = np.atleast_2d(np.asarray(self.points, dtype=float))
         _check_membership(P, domain)
         if self.kind == "pair":

@@ -1,10 +1,10 @@
 r"""He-type random initialization of ReLU networks, with symmetric biases.
 
-Normalization (THEORY.md §5, S1, after Geuchen, Telaar, Stöger, Voigtlaender,
-*Upper and lower bounds for the Lipschitz constant of random neural networks*,
+Normalization (docs/mathematics.md#s1-random-relu-networks, after Geuchen, Telaar,
+Stöger, Voigtlaender, *Upper and lower bounds for the Lipschitz constant of random neural networks*,
 Inf. Inference 2025, arXiv 2311.01356; Dirksen, Finke, Geuchen, Stöger,
 Voigtlaender, arXiv 2506.19695; the normalization is *inferred* from the
-statement :math:`\mathrm{Lip}_2 \asymp \sqrt d` there, as THEORY.md says):
+statement :math:`\mathrm{Lip}_2 \asymp \sqrt d` there, as the account says):
 
 .. math::
 
