@@ -324,7 +324,7 @@ def exact_relu_lipschitz(net: TwoLayerNet, domain: Domain, *,
     est = len(_combinations(k, d)) if k >= d else 1
     if est * 2**d > max_candidates:
         return None
-    if degenerate_reason(net.W, net.b) is not None:
+    if degenerate_reason(net.W, net.b, domain) is not None:
         return None
     if not np.any(net.W != 0) or (domain.kind == "rd" and _reduce_to_row_space(net)[1] == 0):
         return ExactResult(0.0, np.zeros(d), net.patterns(np.zeros((1, d)))[0], 1)
@@ -382,14 +382,16 @@ def _exact_rank(W: np.ndarray) -> int:
 
 
 def degenerate_reason(W: np.ndarray, b: np.ndarray | None = None,
-                      rel: float = 1e-12) -> str | None:
+                      domain: Domain | None = None, rel: float = 1e-12) -> str | None:
     """Why the arrangement of the kink hyperplanes is too ill-conditioned to enumerate
     in floating point, or None: a set of at most d live normals (or W itself) that
     is nearly, but not exactly, linearly dependent (Gram determinant at most ``rel``
     times the product of the squared norms, rank decided in exact arithmetic), or
     (with ``b``) two parallel kink hyperplanes closer than :math:`10^{-8}(1 + |s|)` but
     distinct, s their offset (the region between them is thinner than the
-    enumeration's tolerances).
+    enumeration's tolerances), or (with a ball or sphere ``domain``) a kink hyperplane
+    tangent to the sphere within a relative 1e-9 (first-order tests cannot tell the
+    sides of a tangency).
 
     >>> degenerate_reason(np.array([[1.0, 0.0], [1.0, 1e-7]]))
     'nearly parallel neurons 0 and 1 (normals dependent to 1e-14, but not exactly)'
@@ -415,6 +417,12 @@ def degenerate_reason(W: np.ndarray, b: np.ndarray | None = None,
         reason = _close_parallel_kinks(W, b, live)
         if reason is not None:
             return reason
+        if domain is not None and domain.kind != "rd" and live.size:
+            dist = np.abs(b[live]) / np.linalg.norm(W[live], axis=1)
+            tangent = np.abs(dist - domain.radius) <= 1e-9 * domain.radius
+            if np.any(tangent):
+                return (f"the kink of neuron {int(live[np.argmax(tangent)])} is tangent to the "
+                        "sphere")
     U_, S, _ = np.linalg.svd(W, full_matrices=False)
     if S.size and S[0] > 0 and np.any(S <= rel * S[0]):
         r_float = int(np.sum(S > rel * S[0]))
@@ -530,7 +538,7 @@ def region_gradients(net: TwoLayerNet, domain: Domain) -> np.ndarray | None:
                          "tangential gradients depend on the point)")
     if not net.activation.is_piecewise_linear or net.d > 3:
         raise ValueError("net: needs a piecewise-linear activation and d <= 3")
-    if degenerate_reason(net.W, net.b) is not None:
+    if degenerate_reason(net.W, net.b, domain) is not None:
         return None
     if domain.kind == "rd":
         Q, r = _reduce_to_row_space(net)
@@ -571,5 +579,6 @@ def exact_lp_lipschitz(net: TwoLayerNet, domain: Domain | None = None,
         return None, "exact values need a piecewise-linear activation and d <= 3"
     G = region_gradients(net, domain)
     if G is None:
-        return None, degenerate_reason(net.W, net.b) or "arrangement too degenerate to enumerate"
+        return None, (degenerate_reason(net.W, net.b, domain)
+                      or "arrangement too degenerate to enumerate")
     return float(lp_norm(G, dual_exponent(p)).max()), ""

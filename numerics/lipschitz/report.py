@@ -212,7 +212,7 @@ def _exact(two, domain, p, exact) -> tuple[float | None, str]:
         return exact_lp_lipschitz(two, domain, p)
     res = exact_relu_lipschitz(two, domain)
     if res is None:
-        return None, (degenerate_reason(two.W, two.b)
+        return None, (degenerate_reason(two.W, two.b, domain)
                       or "arrangement too degenerate or too large to enumerate")
     return res.value, ""
 

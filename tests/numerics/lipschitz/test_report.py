@@ -83,6 +83,8 @@ def _lowers(net, dom, seed):
          data=None, seed=0)
 @example(net=TwoLayerNet([1.0, 1.0, 1.0], [[1.0, 0.0], [1.0, 0.0], [0.0, 0.0]],
                          [0.5, -0.5, 1.0], "abs"), data=None, seed=1)
+@example(net=TwoLayerNet([0.1, 0.2], [[0.3, 0.7], [-0.15, -0.35]], [5.0, 5.0], "relu"),
+         data=None, seed=0)  # gradient ~1e-18 on the ball: a float lower bound overclaims
 def test_relu_type_lower_exact_upper(net, data, seed):
     """ReLU-type nets, d <= 3: lower <= exact <= upper on R^d, ball and sphere;
     every witness reproduces its bound."""

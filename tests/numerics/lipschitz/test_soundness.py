@@ -223,3 +223,17 @@ def test_adversarial_reports_are_consistent_and_witnessed(net, data):
     if rep.exact is not None:
         # the enumeration is a float computation: it is compared, not certified
         assert rep.lower <= rep.exact * (1 + 1e-6) + 1e-300
+
+
+def test_kink_tangent_to_the_sphere_gives_none_with_a_reason():
+    """A kink tangent to the circle where another kink crosses it: first-order tests
+    cannot tell the sides (the enumeration used to report 1.5; the truth is 2.5)."""
+    net = TwoLayerNet([0.0, 2.0, -1.5, 1.5, -1.0],
+                      [[-1.0, 0.0], [0.0, 1.5], [1.5, 0.5], [0.0, -1.0], [-1.0, 1.0]],
+                      [-0.5, -0.5, -1.0, 2.0, -0.5], "relu")
+    dom = Domain.sphere(0.5)
+    assert exact_relu_lipschitz(net, dom) is None
+    rep = lipschitz_report(net, dom, seed=0, n_random=64, steps=10)
+    assert rep.exact is None and "tangent" in rep.exact_reason
+    assert rep.lower <= 2.5 <= rep.upper
+    assert rep.lower > 2.4  # the search finds the thin arc the enumeration missed
