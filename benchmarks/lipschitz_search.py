@@ -1,4 +1,4 @@
-"""How good is the gradient-ascent lower bound of :mod:`numerics.lipschitz.l2`?
+"""How good is the gradient-ascent lower bound of :mod:`numerics.lipschitz.search`?
 
 Two experiments (issue 2, "done when"):
 

@@ -30,6 +30,13 @@ concurrent kink hyperplanes, dead neurons, degenerate arrangements).
 
 Domains: :func:`domains` (R^d, balls, spheres).
 
+Adversarial instances for the certified numbers (docs/mathematics.md#rounding):
+:func:`adversarial_nets` (huge and tiny weight scales, 1e8 cancellations, nearly
+parallel neurons, neurons switching on just outside the unit ball),
+:func:`constant_gradient_nets` (every neuron on or off on the whole unit ball, so the
+exact Lipschitz constant is the norm of one gradient, computable in rational
+arithmetic) and :func:`close_points` (data points 1e-11 apart).
+
 Examples
 --------
 >>> from hypothesis import find, settings
@@ -60,6 +67,10 @@ from numerics.domain import Domain
 from numerics.models import TwoLayerNet
 
 __all__ = [
+    "ADVERSARIAL_FAMILIES",
+    "adversarial_nets",
+    "close_points",
+    "constant_gradient_nets",
     "ACTIVATION_SPECS",
     "SearchStrategy",
     "activation_specs",
@@ -416,3 +427,100 @@ def domains(kinds: Sequence[str] = ("rd", "ball", "sphere"), *,
         else:
             raise ValueError(f"kinds: unknown domain kind {kind!r}")
     return out[0] if len(out) == 1 else st.one_of(out)
+
+
+#: The families of :func:`adversarial_nets`.
+ADVERSARIAL_FAMILIES = ("scale", "cancellation", "near_parallel", "outside_switch")
+
+
+@st.composite
+def adversarial_nets(draw, families: Sequence[str] = ADVERSARIAL_FAMILIES,
+                     activations: Sequence[str] | None = ("relu", "leaky_relu", "abs"),
+                     d: IntRange = (1, 3)) -> TwoLayerNet:
+    r"""Networks that stress floating-point certification, on the unit ball:
+
+    - ``'scale'``: a generic net with the output layer scaled by :math:`10^{s}`,
+      :math:`s \in [-8, 8]`, and the first layer by :math:`10^{t}`, :math:`t \in [-4, 4]`;
+    - ``'cancellation'``: pairs :math:`\pm 10^8\psi(w\cdot x + b)`, biases differing by
+      :math:`10^{-7}` (values cancel to ~1e-8 relative);
+    - ``'near_parallel'``: two neurons with normals :math:`w` and
+      :math:`w + \epsilon v`, :math:`\epsilon \in [10^{-10}, 10^{-6}]`, huge opposite
+      output weights;
+    - ``'outside_switch'``: a giant neuron (:math:`a = 10^{12}`) switching on at
+      :math:`\|x\| = 1 + \delta`, :math:`\delta \in [10^{-12}, 10^{-8}]`, beside a
+      unit one.
+
+    >>> from hypothesis import find, settings
+    >>> net = find(adversarial_nets(families=("cancellation",)), lambda n: True,
+    ...            settings=settings(database=None))
+    >>> bool(abs(net.a).max() >= 1e8)
+    True
+    """
+    family = draw(st.sampled_from(list(families)))
+    spec = draw(activation_specs(activations))
+    d_ = draw(_ints(d, "d"))
+    rng = np.random.default_rng(draw(seeds()))
+    if family == "scale":
+        k = draw(st.integers(1, 6))
+        a = rng.standard_normal(k) * 10.0 ** draw(st.integers(-8, 8))
+        W = rng.standard_normal((k, d_)) * 10.0 ** draw(st.integers(-4, 4))
+        b = 0.5 * rng.standard_normal(k) * float(np.abs(W).max())
+        return TwoLayerNet(a, W, b, spec)
+    w = rng.standard_normal(d_)
+    w /= np.linalg.norm(w)
+    if family == "cancellation":
+        b0 = float(draw(st.sampled_from([0.0, 0.3, 10.0])))
+        return TwoLayerNet([1e8, -1e8], np.stack([w, w]), [b0, b0 + 1e-7], spec)
+    if family == "near_parallel":
+        eps = 10.0 ** draw(st.floats(-10, -6))
+        v = rng.standard_normal(d_)
+        A = float(draw(st.sampled_from([1.0, 1.7e8])))
+        b0 = float(draw(st.sampled_from([0.0, 0.5, 10.0])))
+        return TwoLayerNet([A, -A], np.stack([w, w + eps * v]), [b0, b0], spec)
+    delta = 10.0 ** draw(st.floats(-12, -8))
+    return TwoLayerNet([1.0, 1e12], np.stack([w, w]), [0.0, -(1.0 + delta)], spec)
+
+
+@st.composite
+def constant_gradient_nets(draw, d: IntRange = (1, 3), k: IntRange = (1, 6)) -> TwoLayerNet:
+    r"""ReLU networks whose every neuron is on, or off, on the whole unit ball
+    (:math:`|b_\ell| \ge (1 + 10^{-6})\|w_\ell\|`), with adversarial scales and
+    cancellations: on the ball the gradient is the constant
+    :math:`\sum_{b_\ell > 0} a_\ell w_\ell`, an exact oracle in rational arithmetic.
+
+    >>> from hypothesis import find, settings
+    >>> net = find(constant_gradient_nets(d=2), lambda n: True,
+    ...            settings=settings(database=None))
+    >>> bool(np.all(np.abs(net.b) >= np.linalg.norm(net.W, axis=1)))
+    True
+    """
+    d_ = draw(_ints(d, "d"))
+    k_ = draw(_ints(k, "k"))
+    rng = np.random.default_rng(draw(seeds()))
+    W = rng.standard_normal((k_, d_)) * 10.0 ** draw(st.integers(-4, 4))
+    if draw(st.booleans()) and k_ >= 2:  # nearly equal rows with huge opposite weights
+        W[1] = W[0] * (1 + 10.0 ** draw(st.floats(-10, -6)))
+    a = rng.standard_normal(k_) * 10.0 ** draw(st.integers(-8, 8))
+    if draw(st.booleans()) and k_ >= 2:
+        a[1] = -a[0]
+    norms = np.linalg.norm(W, axis=1)
+    sign = np.where(rng.random(k_) < 0.7, 1.0, -1.0)
+    b = sign * norms * (1 + 10.0 ** draw(st.floats(-6, 1)))
+    return TwoLayerNet(a, W, b, "relu")
+
+
+@st.composite
+def close_points(draw, d: int, n: IntRange = (2, 12), radius: float = 1.0) -> np.ndarray:
+    """``n`` points of the open ball of radius ``radius`` within about 1e-11 of each
+    other (and of a random centre), shape (n, d).
+
+    >>> from hypothesis import find, settings
+    >>> X = find(close_points(2), lambda X: True, settings=settings(database=None))
+    >>> bool(np.ptp(X, axis=0).max() < 1e-9)
+    True
+    """
+    n_ = draw(_ints(n, "n"))
+    rng = np.random.default_rng(draw(seeds()))
+    c = rng.standard_normal(d)
+    c *= radius * 0.9 * rng.random() / max(np.linalg.norm(c), 1e-300)
+    return c + 1e-11 * rng.standard_normal((n_, d))

@@ -37,7 +37,11 @@ from numerics.lipschitz.norms import (  # noqa: F401
     lp_norm,
     operator_norm_bound,
 )
-from numerics.lipschitz.report import LipschitzReport, lipschitz_report  # noqa: F401
+from numerics.lipschitz.report import (  # noqa: F401
+    InconsistentBoundsError,
+    LipschitzReport,
+    lipschitz_report,
+)
 from numerics.lipschitz.search import (  # noqa: F401
     gradient_lower_bound,
     lp_lower_bound,
@@ -58,6 +62,7 @@ from numerics.lipschitz.witness import Witness  # noqa: F401
 __all__ = [
     "INF",
     "ExactResult",
+    "InconsistentBoundsError",
     "LipSDPResult",
     "LipschitzReport",
     "NeuronSectors",

@@ -21,13 +21,16 @@ def check_net(net, *, deep: bool = False):
     return net
 
 
-def check_domain(domain, d: int, p=2.0) -> Domain:
+def check_domain(domain, d: int, p=2.0, net=None) -> Domain:
     """``domain`` (None means R^d) checked against the dimension and the exponent ``p``."""
     if domain is None:
         return Domain.rd()
     if not isinstance(domain, Domain):
         raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
     if domain.kind == "sphere":
+        if net is not None and not isinstance(two_layer_or_none(net), TwoLayerNet):
+            raise ValueError("domain: deep networks are handled on R^d and Euclidean balls "
+                             "(not the sphere)")
         if _as_p(p) != 2.0:
             raise ValueError("domain: l_p constants are implemented for R^d and Euclidean balls "
                              "(the sphere's metric is geodesic)")
@@ -41,3 +44,10 @@ def two_layer(net) -> TwoLayerNet:
     if isinstance(net, DeepReLUNet) and net.depth == 1:
         return net.to_two_layer()
     return check_net(net)
+
+
+def two_layer_or_none(net):
+    """The two-layer network a net is (a depth-1 DeepReLUNet too), else None."""
+    if isinstance(net, DeepReLUNet):
+        return net.to_two_layer() if net.depth == 1 else None
+    return net if isinstance(net, TwoLayerNet) else None

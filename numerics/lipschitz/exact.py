@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -19,7 +20,8 @@ from numerics.lipschitz._args import check_domain, check_net, two_layer
 from numerics.lipschitz.norms import _as_p, dual_exponent, lp_norm
 from numerics.models import DeepReLUNet, TwoLayerNet
 
-__all__ = ["ExactResult", "exact_lp_lipschitz", "exact_relu_lipschitz", "region_gradients"]
+__all__ = ["ExactResult", "degenerate_reason", "exact_lp_lipschitz", "exact_relu_lipschitz",
+           "region_gradients"]
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,8 @@ def _region_table(net: TwoLayerNet, domain: Domain):
             return None
         all_x.append(X[res[0]])
         all_p.append(res[1])
+    if not all_x:
+        return None
     return np.concatenate(all_x), np.concatenate(all_p)
 
 
@@ -320,21 +324,14 @@ def exact_relu_lipschitz(net: TwoLayerNet, domain: Domain, *,
     est = len(_combinations(k, d)) if k >= d else 1
     if est * 2**d > max_candidates:
         return None
-    if domain.kind == "rd":
-        Q, r = _reduce_to_row_space(net)
-        if r == 0:
-            return ExactResult(0.0, np.zeros(d), net.patterns(np.zeros((1, d)))[0], 1)
-        red = TwoLayerNet(net.a, net.W @ Q, net.b, net.activation)
-        table = _region_table(red, Domain.rd())
-        if table is None:
-            return None
-        X, P = table
-        X = X @ Q.T
-    else:
-        table = _region_table(net, domain)
-        if table is None:
-            return None
-        X, P = table
+    if degenerate_reason(net.W, net.b, domain) is not None:
+        return None
+    if not np.any(net.W != 0) or (domain.kind == "rd" and _reduce_to_row_space(net)[1] == 0):
+        return ExactResult(0.0, np.zeros(d), net.patterns(np.zeros((1, d)))[0], 1)
+    table = _table(net, domain)
+    if table is None or table[0].shape[0] == 0:
+        return None
+    X, P = table
     Pu, inv = _unique_patterns(P)
     regions = Pu.shape[0]
     if domain.kind == "sphere":
@@ -344,6 +341,8 @@ def exact_relu_lipschitz(net: TwoLayerNet, domain: Domain, *,
         X = np.concatenate([X, extra[0]])
         Pu, inv = _unique_patterns(np.concatenate([P, extra[1]]))
         P = None
+    if X.shape[0] == 0:
+        return None
     Gu = net.pattern_gradients(Pu)
     G = Gu[inv]
     vals2 = np.sum(G**2, axis=1)
@@ -352,6 +351,104 @@ def exact_relu_lipschitz(net: TwoLayerNet, domain: Domain, *,
     i = int(np.argmax(vals2))
     return ExactResult(float(np.sqrt(max(vals2[i], 0.0))), X[i].copy(), Pu[inv[i]].copy(),
                        regions)
+
+
+def _table(net: TwoLayerNet, domain: Domain):
+    """(points, patterns) of the candidates (R^d: in the row space of W), or None."""
+    if domain.kind != "rd":
+        return _region_table(net, domain)
+    Q, r = _reduce_to_row_space(net)
+    red = TwoLayerNet(net.a, net.W @ Q, net.b, net.activation)
+    table = _region_table(red, Domain.rd())
+    return None if table is None else (table[0] @ Q.T, table[1])
+
+
+def _exact_rank(W: np.ndarray) -> int:
+    """The rank of W in exact rational arithmetic (Gaussian elimination on the floats'
+    exact values; W has at most 3 columns)."""
+    M = [[Fraction(float(v)) for v in row] for row in W if np.any(row != 0)]
+    rank, cols = 0, W.shape[1]
+    for c in range(cols):
+        piv = next((i for i in range(rank, len(M)) if M[i][c] != 0), None)
+        if piv is None:
+            continue
+        M[rank], M[piv] = M[piv], M[rank]
+        for i in range(rank + 1, len(M)):
+            if M[i][c] != 0:
+                f = M[i][c] / M[rank][c]
+                M[i] = [x - f * y for x, y in zip(M[i], M[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def degenerate_reason(W: np.ndarray, b: np.ndarray | None = None,
+                      domain: Domain | None = None, rel: float = 1e-12) -> str | None:
+    """Why the arrangement of the kink hyperplanes is too ill-conditioned to enumerate
+    in floating point, or None: a set of at most d live normals (or W itself) that
+    is nearly, but not exactly, linearly dependent (Gram determinant at most ``rel``
+    times the product of the squared norms, rank decided in exact arithmetic), or
+    (with ``b``) two parallel kink hyperplanes closer than :math:`10^{-8}(1 + |s|)` but
+    distinct, s their offset (the region between them is thinner than the
+    enumeration's tolerances), or (with a ball or sphere ``domain``) a kink hyperplane
+    tangent to the sphere within a relative 1e-9 (first-order tests cannot tell the
+    sides of a tangency).
+
+    >>> degenerate_reason(np.array([[1.0, 0.0], [1.0, 1e-7]]))
+    'nearly parallel neurons 0 and 1 (normals dependent to 1e-14, but not exactly)'
+    >>> degenerate_reason(np.array([[1.0, 0.0], [2.0, 0.0]])) is None
+    True
+    """
+    live = np.flatnonzero(np.any(W != 0, axis=1))
+    for r in range(2, min(W.shape[1], live.size) + 1):
+        idx = live[_combinations(live.size, r)]
+        A = W[idx]
+        gram = A @ np.transpose(A, (0, 2, 1))
+        scale = np.prod(np.sum(A**2, axis=2), axis=1)
+        ratio = np.linalg.det(gram) / scale
+        flagged = np.flatnonzero(ratio <= rel)
+        if flagged.size > 20000:
+            return f"{flagged.size} nearly dependent sets of {r} neurons"
+        for c in flagged:
+            if _exact_rank(A[c]) == r:
+                names = " and ".join(str(int(i)) for i in idx[c])
+                return (f"nearly parallel neurons {names} (normals dependent to "
+                        f"{max(float(ratio[c]), 0.0):.0e}, but not exactly)")
+    if b is not None:
+        reason = _close_parallel_kinks(W, b, live)
+        if reason is not None:
+            return reason
+        if domain is not None and domain.kind != "rd" and live.size:
+            dist = np.abs(b[live]) / np.linalg.norm(W[live], axis=1)
+            tangent = np.abs(dist - domain.radius) <= 1e-9 * domain.radius
+            if np.any(tangent):
+                return (f"the kink of neuron {int(live[np.argmax(tangent)])} is tangent to the "
+                        "sphere")
+    U_, S, _ = np.linalg.svd(W, full_matrices=False)
+    if S.size and S[0] > 0 and np.any(S <= rel * S[0]):
+        r_float = int(np.sum(S > rel * S[0]))
+        if _exact_rank(W) != r_float:
+            return "the weight matrix is nearly, but not exactly, rank-deficient"
+    return None
+
+
+def _close_parallel_kinks(W: np.ndarray, b: np.ndarray, live: np.ndarray) -> str | None:
+    """Two (numerically) parallel, distinct kink hyperplanes closer than 1e-8 (1 + |s|)."""
+    if live.size < 2:
+        return None
+    n = np.linalg.norm(W[live], axis=1)
+    U = W[live] / n[:, None]
+    first = U[np.arange(live.size), np.argmax(np.abs(U) > 0, axis=1)]
+    sgn = np.where(first < 0, -1.0, 1.0)
+    U, off = U * sgn[:, None], -b[live] / n * sgn
+    i, j = np.triu_indices(live.size, 1)
+    par = np.linalg.norm(U[i] - U[j], axis=1) <= 1e-8
+    gap = np.abs(off[i] - off[j])
+    close = par & (gap > 0) & (gap <= 1e-8 * (1 + np.abs(off[i])))
+    if np.any(close):
+        c = int(np.flatnonzero(close)[0])
+        return (f"kinks of neurons {int(live[i[c]])} and {int(live[j[c]])} are parallel and "
+                f"{gap[c]:.1e} apart (a region thinner than the enumeration resolves)")
+    return None
 
 
 def _unique_patterns(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -441,6 +538,8 @@ def region_gradients(net: TwoLayerNet, domain: Domain) -> np.ndarray | None:
                          "tangential gradients depend on the point)")
     if not net.activation.is_piecewise_linear or net.d > 3:
         raise ValueError("net: needs a piecewise-linear activation and d <= 3")
+    if degenerate_reason(net.W, net.b, domain) is not None:
+        return None
     if domain.kind == "rd":
         Q, r = _reduce_to_row_space(net)
         if r == 0:
@@ -480,5 +579,6 @@ def exact_lp_lipschitz(net: TwoLayerNet, domain: Domain | None = None,
         return None, "exact values need a piecewise-linear activation and d <= 3"
     G = region_gradients(net, domain)
     if G is None:
-        return None, "arrangement too degenerate to enumerate"
+        return None, (degenerate_reason(net.W, net.b, domain)
+                      or "arrangement too degenerate to enumerate")
     return float(lp_norm(G, dual_exponent(p)).max()), ""

@@ -35,13 +35,12 @@ from numerics._validate import as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain, check_net, two_layer
 from numerics.lipschitz.deep import product_norm_upper_bound
-from numerics.lipschitz.exact import exact_lp_lipschitz, exact_relu_lipschitz
+from numerics.lipschitz.exact import degenerate_reason, exact_lp_lipschitz, exact_relu_lipschitz
 from numerics.lipschitz.lipsdp import lipsdp_upper_bound
 from numerics.lipschitz.norms import _as_p, _p_label, dual_exponent
 from numerics.lipschitz.search import _gradient_search, _lp_search, _pair_search
 from numerics.lipschitz.upper import (
     UPPER_BOUND_PROVIDERS,
-    _finish,
     box_upper_bound_lp,
     centered_upper_bound,
     conversion_upper_bound_lp,
@@ -53,7 +52,12 @@ from numerics.lipschitz.upper import (
 from numerics.lipschitz.witness import Witness
 from numerics.models import DeepReLUNet
 
-__all__ = ["LipschitzReport", "lipschitz_report"]
+__all__ = ["InconsistentBoundsError", "LipschitzReport", "lipschitz_report"]
+
+
+class InconsistentBoundsError(ArithmeticError):
+    """A certified lower bound exceeds a certified upper bound: one of them is wrong
+    (a bug, never a property of the input)."""
 
 
 @dataclass
@@ -183,7 +187,7 @@ def _lp_lowers(net, domain, p, X, seed, n_random, n_starts, steps) -> dict:
 
 def _lp_uppers(two, net, domain, p) -> dict:
     if two is None:
-        return {"product_norm": _finish(product_norm_upper_bound(net, p))}
+        return {"product_norm": product_norm_upper_bound(net, p)}
     uppers = {"path_norm": path_norm_upper_bound_lp(two, domain, p),
               "operator_norm": operator_upper_bound_lp(two, domain, p),
               "l2_conversion": conversion_upper_bound_lp(two, domain, p)}
@@ -208,7 +212,8 @@ def _exact(two, domain, p, exact) -> tuple[float | None, str]:
         return exact_lp_lipschitz(two, domain, p)
     res = exact_relu_lipschitz(two, domain)
     if res is None:
-        return None, "arrangement too degenerate or too large to enumerate"
+        return None, (degenerate_reason(two.W, two.b, domain)
+                      or "arrangement too degenerate or too large to enumerate")
     return res.value, ""
 
 
@@ -255,7 +260,7 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     """
     net = check_net(net, deep=True)
     p = _as_p(p)
-    domain = check_domain(domain, net.d, p)
+    domain = check_domain(domain, net.d, p, net)
     if exact not in ("auto", True, False):
         raise ValueError(f"exact: expected 'auto', True or False, got {exact!r}")
     t0 = time.perf_counter()
@@ -277,6 +282,10 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     else:
         best, lower, lw = "none", 0.0, None
     up_name = min(uppers, key=uppers.get)
+    if lower > uppers[up_name]:
+        raise InconsistentBoundsError(
+            f"certified lower bound {lower!r} ({best}) exceeds certified upper bound "
+            f"{uppers[up_name]!r} ({up_name}): a bug in one of them, please report it")
     return LipschitzReport(domain=domain, lower=float(lower), lower_witness=lw,
                            lower_method=best, upper=float(uppers[up_name]),
                            upper_method=up_name, uppers=uppers,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain, check_net
@@ -43,27 +44,30 @@ from numerics.models import TwoLayerNet
 __all__ = ["best_pair_quotient", "gradient_lower_bound", "lp_lower_bound", "pair_lower_bound"]
 
 
-#: Relative safety factor applied to certified lower bounds (floating-point
-#: rounding in a gradient or quotient evaluation is far below it).
-LOWER_SAFETY = 1e-12
+def _metric(domain: Domain, p: float):
+    r"""All distances between rows of A and of B (shape (len(A), len(B))), computed
+    directly from the differences: :math:`\|x - x'\|_p`, geodesic on the sphere."""
+    def dist(A, B):
+        D = lp_norm((A[:, None, :] - B[None, :, :]).reshape(-1, A.shape[1]), p).reshape(
+            A.shape[0], B.shape[0])
+        if domain.kind == "sphere":
+            R = domain.radius
+            D = 2 * R * np.arcsin(np.clip(D / (2 * R), 0.0, 1.0))
+        return D
+
+    return dist
 
 
-def _euclidean(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """All Euclidean distances between rows of A and of B, shape (len(A), len(B))."""
-    return np.sqrt(np.maximum(np.sum(A**2, 1)[:, None] + np.sum(B**2, 1)[None, :]
-                              - 2 * A @ B.T, 0.0))
-
-
-def best_pair_quotient(f: np.ndarray, X: np.ndarray, dist, *,
-                       chunk: int = 2048) -> tuple[float, int, int]:
-    r"""The pair maximizing :math:`|f_i - f_j| / \mathrm{dist}(x_i, x_j)`, in row
-    blocks of ``chunk``: returns ``(quotient, i, j)``, ``(0.0, -1, -1)`` when no
-    pair of distinct points has a positive quotient. ``dist(A, B)`` gives all
-    distances between rows of A and B. The quotient is a float search value;
-    callers certify by recomputing it on the returned pair.
+def best_pair_quotient(f: np.ndarray, X: np.ndarray, dist, *, chunk: int = 2048,
+                       err: np.ndarray | None = None) -> tuple[float, int, int]:
+    r"""The pair maximizing :math:`(|f_i - f_j| - e_i - e_j) / \mathrm{dist}(x_i, x_j)`
+    (``err`` = e, the values' error bounds; 0 if None), in row blocks of ``chunk``:
+    returns ``(quotient, i, j)``, ``(0.0, -1, -1)`` when no pair of distinct points
+    has a positive quotient. ``dist(A, B)`` gives all distances between rows of A
+    and B. The quotient is a float search value; callers certify the returned pair.
 
     >>> X = np.array([[0.0], [1.0], [3.0]])
-    >>> q, i, j = best_pair_quotient(np.array([0.0, 2.0, 3.0]), X, _euclidean)
+    >>> q, i, j = best_pair_quotient(np.array([0.0, 2.0, 3.0]), X, _metric(Domain.rd(), 2.0))
     >>> round(q, 9), sorted((i, j))
     (2.0, [0, 1])
     """
@@ -72,8 +76,10 @@ def best_pair_quotient(f: np.ndarray, X: np.ndarray, dist, *,
         A = X[s:s + chunk]
         D = dist(A, X)
         num = np.abs(f[s:s + chunk, None] - f[None, :])
+        if err is not None:
+            num = np.maximum(num - err[s:s + chunk, None] - err[None, :], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            Q = np.where(D > 1e-12 * (1 + np.abs(A).max()), num / D, 0.0)
+            Q = np.where(D > 0, num / np.where(D > 0, D, 1.0), 0.0)
         idx = np.unravel_index(np.argmax(Q), Q.shape)
         if Q[idx] > best:
             best, bi, bj = float(Q[idx]), s + int(idx[0]), int(idx[1])
@@ -112,70 +118,33 @@ def pair_lower_bound(net, X, domain: Domain | None = None, p=2, *,
     """
     p = _as_p(p)
     net = check_net(net, deep=p != 2.0 or not isinstance(net, TwoLayerNet))
-    domain = check_domain(domain, net.d, p)
+    domain = check_domain(domain, net.d, p, net)
     X = as_matrix(X, "X", cols=net.d)
     return _pair_search(net, X, domain, p, chunk)
 
 
 def _pair_search(net, X: np.ndarray, domain: Domain, p: float,
                  chunk: int | None = None) -> tuple[float, Witness | None]:
-    """:func:`pair_lower_bound` on validated arguments."""
-    if p != 2.0 or not isinstance(net, TwoLayerNet):
-        return _pair_lower_bound_lp(net, X, domain, p, chunk=512 if chunk is None else chunk)
-    chunk = 2048 if chunk is None else chunk
+    """:func:`pair_lower_bound` on validated arguments: rows outside the domain are
+    dropped (on the sphere, rows are normalized to it; in the ball, rows not certified
+    inside are moved strictly inside), the search maximizes the error-aware quotient
+    and the value is the certified quotient of the pair found."""
     if domain.kind == "sphere":
         X = domain.project(X)
     else:
         X = X[domain.contains(X, tol=0.0)]
+        if domain.kind == "ball":
+            X = rounding.into_ball(X, domain.radius)
     if X.shape[0] < 2:
         return 0.0, None
-    if domain.kind == "sphere":
-        R = domain.radius
-
-        def dist(A, B):
-            return 2 * R * np.arcsin(np.clip(_euclidean(A, B) / (2 * R), 0.0, 1.0))
-    else:
-        dist = _euclidean
-    best, bi, bj = best_pair_quotient(net(X), X, dist, chunk=chunk)
+    f, e = rounding.value_error(net, X)
+    step = max(1, min(chunk or 2048, int(4e6 // max(1, X.shape[0] * X.shape[1]))))
+    _, bi, bj = best_pair_quotient(f, X, _metric(domain, p), chunk=step, err=e)
     if bi < 0:
         return 0.0, None
-    w = Witness("pair", np.stack([X[bi], X[bj]]), 0.0)
-    val = w.verify(net, domain)  # recomputed on the exact pair, then rounded down
-    f = net(w.points)
-    r = float(domain.distance(w.points[:1], w.points[1:])[0])
-    val = float(max(0.0, val - 64 * np.finfo(float).eps * float(np.abs(f).sum()) / r))
-    val *= 1 - LOWER_SAFETY
-    return val, Witness("pair", w.points, val)
-
-
-def _pair_lower_bound_lp(net, X: np.ndarray, domain: Domain, p: float, *,
-                         chunk: int) -> tuple[float, Witness | None]:
-    r"""Best data-pair quotient :math:`\max_{i\ne j}|f(x_i)-f(x_j)|/\|x_i-x_j\|_p`
-    over the rows of ``X`` inside the domain (a certified lower bound, with
-    the pair as witness). ``(0.0, None)`` when fewer than two distinct rows
-    remain.
-
-    Examples
-    --------
-    >>> from numerics.models import TwoLayerNet
-    >>> net = TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "relu")
-    >>> v, w = pair_lower_bound(net, [[1.0, 0.0], [0.0, 1.0]], p="inf")
-    >>> round(v, 9), w.kind
-    (1.0, 'pair')
-    """
-    X = X[domain.contains(X, tol=0.0)]
-    if X.shape[0] < 2:
-        return 0.0, None
-    step = max(1, min(chunk, int(4e6 // max(1, X.shape[0] * X.shape[1]))))
-
-    def dist(A, B):
-        return lp_norm((A[:, None, :] - B[None, :, :]).reshape(-1, B.shape[1]), p).reshape(
-            A.shape[0], B.shape[0])
-
-    _, bi, bj = best_pair_quotient(net(X), X, dist, chunk=step)
-    if bi < 0:
-        return 0.0, None
-    return _certify(net, domain, p, "pair", np.stack([X[bi], X[bj]]))
+    w = Witness("pair", np.stack([X[bi], X[bj]]), 0.0, p)
+    v = w.verify(net, domain)
+    return v, Witness("pair", w.points, v, p)
 
 
 def gradient_lower_bound(net: TwoLayerNet, domain: Domain, *, X=None, n_random: int = 256,
@@ -277,60 +246,23 @@ def _gradient_search(net: TwoLayerNet, domain: Domain, X: np.ndarray | None, *, 
     if domain.kind == "sphere" and net.activation.is_piecewise_linear:
         P = np.concatenate([P, _sphere_region_step(net, domain, P)])
     P = _interior_points(net, domain, P)
+    return _best_point(net, domain, 2.0, P)
+
+
+def _best_point(net, domain: Domain, p: float, P: np.ndarray) -> tuple[float, Witness | None]:
+    """The point witness of largest certified gradient norm among the rows of P (moved
+    strictly inside a ball first), or ``(0.0, None)`` when none has a certain pattern."""
+    if domain.kind == "ball":
+        P = rounding.into_ball(P, domain.radius)
     if P.shape[0] == 0:
         return 0.0, None
-    val = _effective_norms(net, domain, P)
-    i = int(np.argmax(val))
-    w = Witness("point", P[i:i + 1].copy(), 0.0)
-    v = w.verify(net, domain) * (1 - LOWER_SAFETY)
-    return v, Witness("point", w.points, v)
-
-
-def _into(domain: Domain, P: np.ndarray) -> np.ndarray:
-    """Points of a ball that rounding left just outside it, pulled exactly inside."""
-    P = np.array(P, dtype=float)
-    if domain.kind == "ball":
-        r = np.linalg.norm(P, axis=1)
-        out = r > domain.radius
-        P[out] *= (domain.radius * (1 - 1e-12) / r[out])[:, None]
-    return P
-
-
-def _abs_gradient(net, P: np.ndarray) -> tuple[np.ndarray, int]:
-    r"""The gradient computed with every factor replaced by its absolute value
-    (a bound on the sum of absolute values of the terms the floating-point
-    gradient adds up), and the number of terms in the longest sum."""
-    if isinstance(net, TwoLayerNet):
-        S = np.abs(net.activation.numeric_derivative(net.preactivation(P)))
-        return (S * np.abs(net.a)) @ np.abs(net.W), net.k + net.d
-    Zs = net.preactivations(P)
-    G = (Zs[-1] >= 0) * np.abs(net.a)
-    for ell in range(net.depth - 1, 0, -1):
-        G = (G @ np.abs(net.weights[ell])) * (Zs[ell - 1] >= 0)
-    return G @ np.abs(net.weights[0]), sum(net.widths) + net.d
-
-
-def _certify(net, domain, p, kind, P) -> tuple[float, Witness]:
-    r"""Recompute the witnessed value and round it *down* by a bound on its
-    floating-point error: for a pair, :math:`|f(x)-f(x')|` is reduced by
-    :math:`64\,\epsilon(|f(x)|+|f(x')|)`; for a point, :math:`\|
-abla f\|_q`
-    by :math:`2n\epsilon\,\|\,|
-abla f|_{abs}\|_q` (n terms summed, the
-    gradient of absolute values; standard summation error bounds). Then the
-    relative factor ``1 - LOWER_SAFETY``."""
-    eps = np.finfo(float).eps
-    w = Witness(kind, _into(domain, P), 0.0, p)
+    vals, ok = rounding.certified_gradient_norms(net, P, p, domain)
+    if not np.any(ok):
+        return 0.0, None
+    i = int(np.argmax(np.where(ok, vals, -1.0)))
+    w = Witness("point", P[i:i + 1].copy(), 0.0, p)
     v = w.verify(net, domain)
-    if kind == "pair":
-        f = net(w.points)
-        r = float(lp_norm(w.points[:1] - w.points[1:], p)[0])
-        v = max(0.0, v - 64 * eps * float(np.abs(f).sum()) / r)
-    else:
-        A, n = _abs_gradient(net, w.points)
-        v = max(0.0, v - 2 * n * eps * float(lp_norm(A, dual_exponent(p))[0]))
-    v = float(v) * (1 - LOWER_SAFETY)
-    return v, Witness(kind, w.points, v, p)
+    return v, Witness("point", w.points, v, p)
 
 
 def lp_lower_bound(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
@@ -366,7 +298,7 @@ def lp_lower_bound(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     """
     net = check_net(net, deep=True)
     p = _as_p(p)
-    domain = check_domain(domain, net.d, p)
+    domain = check_domain(domain, net.d, p, net)
     X = None if X is None else as_matrix(X, "X", cols=net.d)
     n_samples = as_positive_int(n_samples, "n_samples", minimum=0)
     return _lp_search(net, domain, p, X, n_samples=n_samples,
@@ -396,22 +328,28 @@ def _lp_search(net, domain: Domain, p: float, X: np.ndarray | None, *, n_samples
             P = np.concatenate([P, _ray_polish(
                 net, domain, P[top], rounds=polish_rounds, rng=rng,
                 objective=lambda Q: lp_norm(net.gradient(Q), q))])
-    best, wit, method = 0.0, None, "none"
-    inside = _interior(net, P)
     vals = lp_norm(net.gradient(P), q)
-    if np.any(inside):
-        i = int(np.flatnonzero(inside)[np.argmax(vals[inside])])
-        best, wit = _certify(net, domain, p, "point", P[i:i + 1])
-        method = "gradient"
+    inside = _interior(net, P)
+    best, wit = _best_point(net, domain, p, P[inside]) if np.any(inside) else (0.0, None)
+    method = "gradient" if wit is not None else "none"
     if n_starts and steps:
         top = np.argsort(vals)[::-1][:n_starts]
         A, B, Qv = _pair_ascent(net, domain, p, P[top], steps=steps, rng=rng)
         j = int(np.argmax(Qv))
         if Qv[j] > best * (1 + 1e-9):
-            try:
-                v, w = _certify(net, domain, p, "pair", np.stack([A[j], B[j]]))
-            except ValueError:
-                v, w = 0.0, None
+            v, w = _certified_pair(net, domain, p, np.stack([A[j], B[j]]))
             if v > best:
                 best, wit, method = v, w, "pair-ascent"
     return float(best), wit, method
+
+
+def _certified_pair(net, domain: Domain, p: float, P: np.ndarray) -> tuple[float, Witness | None]:
+    """The certified quotient of a pair found by the ascent (moved strictly inside a
+    ball first); ``(0.0, None)`` when the two points coincide."""
+    if domain.kind == "ball":
+        P = rounding.into_ball(P, domain.radius)
+    if not np.any(P[0] != P[1]):
+        return 0.0, None
+    w = Witness("pair", P, 0.0, p)
+    v = w.verify(net, domain)
+    return v, Witness("pair", P, v, p)

@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from numerics import rounding
 from numerics.domain import Domain
 from numerics.models import TwoLayerNet
 
@@ -25,23 +26,34 @@ _SLOPE_CACHE: OrderedDict = OrderedDict()
 _CACHE_SIZE = 8
 
 
-def preactivation_intervals(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+def preactivation_intervals(net: TwoLayerNet, domain: Domain, *,
+                            certified: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Range [lo, hi] of each neuron's pre-activation over the domain (ball and
-    sphere of radius R: ``b -+ R ||w||``; R^d: the whole line unless w = 0)."""
+    sphere of radius R: ``b -+ R ||w||``, with ``certified`` widened by the rounding
+    error of computing it, :math:`\\gamma_{d+4}(|b| + R\\|w\\|)`; R^d: the whole line
+    unless w = 0)."""
     norms = np.linalg.norm(net.W, axis=1)
     if domain.kind == "rd":
         lo = np.where(norms > 0, -np.inf, net.b)
         hi = np.where(norms > 0, np.inf, net.b)
     else:
-        lo = net.b - domain.radius * norms
-        hi = net.b + domain.radius * norms
+        R = domain.radius
+        slack = rounding.up(rounding.gamma(net.d + 4) * (np.abs(net.b) + R * norms)) \
+            if certified else 0.0
+        lo = net.b - R * norms - slack
+        hi = net.b + R * norms + slack
     return lo, hi
 
 
-def slope_ranges(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+def slope_ranges(net: TwoLayerNet, domain: Domain, *,
+                 certified: bool = False) -> tuple[np.ndarray, np.ndarray]:
     r"""Per-neuron range :math:`[\underline s_\ell, \overline s_\ell]` of
     :math:`\psi'` over the pre-activations neuron :math:`\ell` takes on the
-    domain, shape (k,) each (cached: see ``_SLOPE_CACHE``).
+    domain, shape (k,) each (cached: see ``_SLOPE_CACHE``). With ``certified`` the
+    ranges are widened by the rounding error of the pre-activation intervals and of
+    the slope values (docs/mathematics.md#rounding): the certified closed-form upper
+    bounds use these; the plain float ranges feed the LipSDP sectors, which widen
+    them themselves.
 
     Proof of validity: :math:`\psi'` is continuous on each piece of its
     definition, so on a closed interval its extremes are at the endpoints, at
@@ -59,21 +71,23 @@ def slope_ranges(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndarr
     >>> slope_ranges(net, Domain.ball(1.0))
     (array([1., 0.]), array([1., 0.]))
     """
-    key = (net.spec, domain, net.a.tobytes(), net.W.tobytes(), net.b.tobytes(), net.W.shape)
+    key = (certified, net.spec, domain, net.a.tobytes(), net.W.tobytes(), net.b.tobytes(),
+           net.W.shape)
     if key in _SLOPE_CACHE:
         _SLOPE_CACHE.move_to_end(key)
     else:
-        _SLOPE_CACHE[key] = _slope_ranges(net, domain)
+        _SLOPE_CACHE[key] = _slope_ranges(net, domain, certified)
         if len(_SLOPE_CACHE) > _CACHE_SIZE:
             _SLOPE_CACHE.popitem(last=False)
     lo, hi = _SLOPE_CACHE[key]
     return lo.copy(), hi.copy()
 
 
-def _slope_ranges(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndarray]:
+def _slope_ranges(net: TwoLayerNet, domain: Domain,
+                  certified: bool) -> tuple[np.ndarray, np.ndarray]:
     act = net.activation
     dpsi = act.numeric_derivative
-    lo_z, hi_z = preactivation_intervals(net, domain)
+    lo_z, hi_z = preactivation_intervals(net, domain, certified=certified)
     s_lo_R, s_hi_R = (float(v) for v in act.slope_range())
     finite = np.isfinite(lo_z) & np.isfinite(hi_z)
     lo = np.full(net.k, s_lo_R)
@@ -88,7 +102,21 @@ def _slope_ranges(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndar
         V = np.stack(vals)
         lo[finite] = np.nanmin(V, axis=0)
         hi[finite] = np.nanmax(V, axis=0)
-    return lo, hi
+    if not certified:
+        return lo, hi
+    err = _derivative_error(act, lo), _derivative_error(act, hi)
+    return lo - err[0], hi + err[1]
+
+
+def _derivative_error(act, S: np.ndarray) -> np.ndarray:
+    """How far a computed slope value may be from the true one: the derivative
+    kernel's error (:mod:`numerics.rounding`) or the rounding of a sympy constant to a
+    float; the integer slopes (0, 1, -1) of piecewise-linear activations are exact."""
+    with np.errstate(invalid="ignore"):
+        exact = np.isfinite(S) & (S == np.round(S)) & act.is_piecewise_linear
+    _, _, _, cd, ca = rounding._activation_model(act)
+    err = (cd + 1) * rounding.U * np.abs(S) + ca * rounding.U
+    return np.where(exact | ~np.isfinite(S), 0.0, rounding.up(err))
 
 
 @functools.lru_cache(maxsize=64)
@@ -109,12 +137,14 @@ def _critical_slopes(spec: str) -> tuple[tuple[float, float, float], ...]:
 
 
 def centered_slopes(net: TwoLayerNet, domain: Domain) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per-neuron slope midpoint m and half-width h on the domain (neurons with
-    a = 0 or w = 0 contribute nothing), or None if some slope is unbounded.
-    """
-    lo, hi = slope_ranges(net, domain)
+    """Per-neuron slope midpoint m and half-width h on the domain, the real interval
+    [m - h, m + h] containing the slope range (neurons with a = 0 or w = 0 contribute
+    nothing), or None if some slope is unbounded."""
+    lo, hi = slope_ranges(net, domain, certified=True)
     dead = (net.a == 0) | ~np.any(net.W != 0, axis=1)
     lo, hi = np.where(dead, 0.0, lo), np.where(dead, 0.0, hi)
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         return None
-    return (lo + hi) / 2, (hi - lo) / 2
+    m = (lo + hi) / 2
+    h = np.where(hi > lo, rounding.up(np.maximum(hi - m, m - lo)), 0.0)  # [m -+ h] covers it
+    return m, h

@@ -23,6 +23,7 @@ import itertools
 
 import numpy as np
 
+from numerics import rounding
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain, check_net, two_layer
 from numerics.lipschitz.norms import (
@@ -48,8 +49,6 @@ __all__ = [
 ]
 
 
-#: Relative inflation applied to certified upper bounds for the same reason.
-UPPER_SAFETY = 1e-12
 
 
 #: Extra upper-bound providers: name -> callable(net, domain) -> float or None.
@@ -57,8 +56,24 @@ UPPER_SAFETY = 1e-12
 UPPER_BOUND_PROVIDERS: dict = {}
 
 
-def _finish(v: float) -> float:
-    return float(v) * (1 + UPPER_SAFETY) if np.isfinite(v) else INF
+def _finish(v: float, net) -> float:
+    """A bound computed in floats, increased by its rounding error (a chain of at most
+    4(k + d) + 32 operations on non-negative numbers; docs/mathematics.md#rounding)."""
+    return rounding.round_up_bound(v, 4 * (net.k + net.d) + 32)
+
+
+def _lin(net: TwoLayerNet, m: np.ndarray, q: float) -> float:
+    r"""An upper bound of :math:`\|W^T(a\odot m)\|_q`: the float vector's norm plus
+    the norm of its error bound :math:`\gamma_{k+1}|W|^T|a\odot m|`."""
+    am = net.a * m
+    v = am @ net.W
+    err = rounding.gamma(net.k + 1) * (np.abs(am) @ np.abs(net.W))
+    return float(lp_norm(v, q)[0] + lp_norm(err, q)[0])
+
+
+def _row_norms(net: TwoLayerNet, q: float = 2.0) -> np.ndarray:
+    """Upper bounds of the l_q norms of the rows of W."""
+    return lp_norm(net.W, q) * (1 + rounding.gamma(net.d + 2))
 
 
 def spectral_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> float:
@@ -81,14 +96,14 @@ def spectral_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> floa
     """
     net = check_net(net)
     domain = check_domain(domain, net.d)
-    lo, hi = slope_ranges(net, domain)
+    lo, hi = slope_ranges(net, domain, certified=True)
     L = np.maximum(np.abs(lo), np.abs(hi))
     with np.errstate(invalid="ignore"):  # 0 * inf for a_l = 0 is replaced just below
         aL = np.abs(net.a) * L
     aL = np.where(net.a == 0, 0.0, aL)
     if not np.all(np.isfinite(aL)):
         return float("inf")
-    return _finish(np.linalg.norm(net.W, 2) * np.linalg.norm(aL))
+    return _finish(rounding.certified_operator_norm(net.W) * np.linalg.norm(aL), net)
 
 
 def path_norm_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> float:
@@ -104,14 +119,14 @@ def path_norm_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> flo
     """
     net = check_net(net)
     domain = check_domain(domain, net.d)
-    lo, hi = slope_ranges(net, domain)
+    lo, hi = slope_ranges(net, domain, certified=True)
     L = np.maximum(np.abs(lo), np.abs(hi))
     with np.errstate(invalid="ignore"):  # 0 * inf for a_l = 0 or w_l = 0: replaced below
-        terms = np.abs(net.a) * L * np.linalg.norm(net.W, axis=1)
-    terms = np.where((net.a == 0) | (np.linalg.norm(net.W, axis=1) == 0), 0.0, terms)
+        terms = np.abs(net.a) * L * _row_norms(net)
+    terms = np.where((net.a == 0) | ~np.any(net.W != 0, axis=1), 0.0, terms)
     if not np.all(np.isfinite(terms)):
         return float("inf")
-    return _finish(terms.sum())
+    return _finish(terms.sum(), net)
 
 
 def centered_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> float:
@@ -138,17 +153,17 @@ def centered_upper_bound(net: TwoLayerNet, domain: Domain | None = None) -> floa
     """
     net = check_net(net)
     domain = check_domain(domain, net.d)
-    lo, hi = slope_ranges(net, domain)
-    if not (np.all(np.isfinite(lo[net.a != 0])) and np.all(np.isfinite(hi[net.a != 0]))):
-        return float("inf")
-    lo = np.where(net.a == 0, 0.0, lo)
-    hi = np.where(net.a == 0, 0.0, hi)
-    m, h = (lo + hi) / 2, (hi - lo) / 2
-    lin = np.linalg.norm(net.W.T @ (net.a * m))
+    s = centered_slopes(net, domain)
+    if s is None:
+        return INF
+    m, h = s
+    lin = _lin(net, m, 2.0)
     ah = np.abs(net.a) * h
-    spec = np.linalg.norm(net.W, 2) * np.linalg.norm(ah)
-    path = float(np.sum(ah * np.linalg.norm(net.W, axis=1)))
-    return _finish(lin + min(spec, path))
+    path = float(np.sum(ah * _row_norms(net)))
+    if not np.any(ah > 0):
+        return _finish(lin, net)
+    spec = rounding.certified_operator_norm(net.W) * float(np.linalg.norm(ah))
+    return _finish(lin + min(spec, path), net)
 
 
 def path_norm_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2) -> float:
@@ -179,8 +194,8 @@ def path_norm_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2
     if s is None:
         return INF
     m, h = s
-    lin = float(lp_norm((net.a * m) @ net.W, q)[0])
-    return _finish(lin + float(np.sum(np.abs(net.a) * h * lp_norm(net.W, q))))
+    lin = _lin(net, m, q)
+    return _finish(lin + float(np.sum(np.abs(net.a) * h * _row_norms(net, q))), net)
 
 
 def operator_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2) -> float:
@@ -212,11 +227,11 @@ def operator_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2)
     if s is None:
         return INF
     m, h = s
-    lin = float(lp_norm((net.a * m) @ net.W, q)[0])
+    lin = _lin(net, m, q)
     ah = float(np.linalg.norm(net.a * h))
     if ah == 0:
-        return _finish(lin)
-    return _finish(lin + operator_norm_bound(net.W.T, 2, q) * ah)
+        return _finish(lin, net)
+    return _finish(lin + operator_norm_bound(net.W.T, 2, q) * ah, net)
 
 
 def box_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2) -> float | None:
@@ -252,26 +267,30 @@ def box_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2) -> f
         return None
     m, h = s
     lo, hi = m - h, m + h
+    # every entry below is a sum of at most 2k + d products of magnitude at most
+    # |a_l| (2|lo_l| + |hi_l|) |W_lj|: its error is at most gamma_{2k+d+4} times that sum
+    err = rounding.gamma(2 * net.k + net.d + 4) * float(
+        np.sum(np.abs(net.a) * (2 * np.abs(lo) + np.abs(hi)) * lp_norm(net.W, 1.0)))
     C = net.a[:, None] * net.W  # (k, d): a_l w_l
     if p == 1.0:
         up = np.maximum(lo[:, None] * C, hi[:, None] * C).sum(axis=0)
         dn = np.minimum(lo[:, None] * C, hi[:, None] * C).sum(axis=0)
-        return _finish(float(np.max(np.maximum(up, -dn))))
+        return _finish(float(np.max(np.maximum(up, -dn))) + err, net)
     if p == INF:
         if net.d > MAX_ENUM:
             return None
         S = np.array(list(itertools.product([-1.0, 1.0], repeat=net.d)))
         T = S @ C.T  # (2^d, k): a_l w_l . sigma
-        return _finish(float(np.max(np.maximum(lo * T, hi * T).sum(axis=1))))
+        return _finish(float(np.max(np.maximum(lo * T, hi * T).sum(axis=1))) + err, net)
     sw = np.flatnonzero(h > 0)
     if sw.size > MAX_ENUM:
         return None
     base = (net.a * lo) @ net.W
     if sw.size == 0:
-        return _finish(float(np.linalg.norm(base)))
+        return _finish(float(np.linalg.norm(base)) + err, net)
     V = np.array(list(itertools.product([0.0, 1.0], repeat=sw.size)))
     G = base + V @ ((2 * h[sw])[:, None] * C[sw])
-    return _finish(float(np.linalg.norm(G, axis=1).max()))
+    return _finish(float(np.linalg.norm(G, axis=1).max()) + err, net)
 
 
 def conversion_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=2) -> float:
@@ -296,5 +315,5 @@ def conversion_upper_bound_lp(net: TwoLayerNet, domain: Domain | None = None, p=
         v = provider(net, domain)
         if v is not None:
             u2 = min(u2, float(v))
-    c = np.sqrt(net.d) if p == INF else 1.0
-    return _finish(c * u2)
+    c = rounding.up(np.sqrt(net.d)) if p == INF else 1.0
+    return _finish(c * u2, net)

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numerics import rounding
 from numerics.domain import Domain
-from numerics.lipschitz._args import check_domain, check_net
-from numerics.lipschitz.norms import INF, _as_p, _p_label, dual_exponent, lp_norm
+from numerics.lipschitz._args import check_domain, check_net, two_layer_or_none
+from numerics.lipschitz.norms import INF, _as_p, _p_label
 from numerics.models import TwoLayerNet
 
 __all__ = ["Witness", "kink_margin"]
@@ -36,8 +37,8 @@ class Witness:
     >>> from numerics.models import TwoLayerNet
     >>> net = TwoLayerNet([1.0], [[1.0, -2.0]], [0.0], "relu")
     >>> w = Witness("point", np.array([[3.0, 1.0]]), 3.0, 2.0)
-    >>> round(w.verify(net), 6), w.verify(net, p=1), w.verify(net, p="inf")
-    (2.236068, 2.0, 3.0)
+    >>> round(w.verify(net), 9), round(w.verify(net, p=1), 9), round(w.verify(net, p="inf"), 9)
+    (2.236067977, 2.0, 3.0)
     """
 
     kind: str
@@ -46,35 +47,47 @@ class Witness:
     p: float = 2.0
 
     def verify(self, net, domain: Domain | None = None, p=None) -> float:
-        """Recompute the witnessed quantity from scratch (for ``p``, default the
-        witness's own). Raises ValueError when a point is outside the domain,
-        the pair coincides, or a point witness lies on a kink."""
+        """Recompute the witnessed quantity from scratch as a *certified* number (for
+        ``p``, default the witness's own; docs/mathematics.md#rounding): the pair
+        quotient or gradient norm rounded down by its floating-point error bound
+        (:mod:`numerics.rounding`). Raises ValueError when membership in the domain is
+        not certified (ball: :math:`fl(\\|x\\|^2)(1+\\gamma_{d+1}) \\le R^2`; sphere: the
+        float point lies within a relative :math:`10^{-9}` of the sphere and stands for
+        its projection), the pair coincides, or a point witness's activation pattern
+        is not certain (it may lie on a kink)."""
         net = check_net(net, deep=True)
+        net = two_layer_or_none(net) or net  # a depth-1 deep net is a two-layer one
         p = self.p if p is None else _as_p(p)
-        domain = check_domain(domain, net.d, p)
-        P = np.asarray(self.points, dtype=float)
-        if not np.all(domain.contains(P)):
-            raise ValueError("witness: point(s) outside the domain")
+        domain = check_domain(domain, net.d, p, net)
+        P = np.atleast_2d(np.asarray(self.points, dtype=float))
+        _check_membership(P, domain)
         if self.kind == "pair":
-            if p == 2.0:
-                dist = float(domain.distance(P[:1], P[1:])[0])
-            else:
-                dist = float(lp_norm(P[:1] - P[1:], p)[0])
-            if dist <= 0:
-                raise ValueError("witness: the two points coincide")
-            return float(abs(net(P[:1])[0] - net(P[1:])[0]) / dist)
+            if P.shape[0] != 2 or not np.any(P[0] != P[1]):
+                raise ValueError("witness: a pair witness needs two points that do not coincide")
+            return float(rounding.certified_pair_quotients(net, P[:1], P[1:], p, domain)[0])
         if self.kind == "point":
-            if kink_margin(net, P[:1])[0] <= 0:
-                raise ValueError("witness: the point lies on a kink of the network")
-            G = domain.effective_gradient(P[:1], net.gradient(P[:1]))
-            if p == 2.0:
-                return float(np.linalg.norm(G[0]))
-            return float(lp_norm(G, dual_exponent(p))[0])
+            vals, ok = rounding.certified_gradient_norms(net, P[:1], p, domain)
+            if not ok[0]:
+                raise ValueError("witness: the point lies on (or within rounding error of) "
+                                 "a kink of the network")
+            return float(vals[0])
         raise ValueError(f"witness: unknown kind {self.kind!r}")
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "points": np.asarray(self.points).tolist(),
                 "value": float(self.value), "p": _p_label(self.p)}
+
+
+def _check_membership(P: np.ndarray, domain: Domain) -> None:
+    """ValueError unless every row is certified to lie in the domain."""
+    if not np.all(np.isfinite(P)):
+        raise ValueError("witness: points must be finite")
+    if domain.kind == "ball" and not np.all(rounding.in_ball(P, domain.radius)):
+        raise ValueError("witness: point(s) outside the ball (membership not certified)")
+    if domain.kind == "sphere":
+        off = rounding.sphere_offsets(P, domain.radius)
+        if not np.all(off <= rounding.SPHERE_SLACK * domain.radius):
+            raise ValueError("witness: point(s) outside the domain (not on the sphere)")
 
 
 def _two_layer_kink_margin(net: TwoLayerNet, P: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.data import (
@@ -17,7 +17,6 @@ from numerics.data import (
 
 
 @given(n=st.integers(1, 50), d=st.integers(1, 20), seed=st.integers(0, 2**32 - 1))
-@settings(max_examples=30)
 def test_sphere_rows_have_unit_norm_and_seed_reproduces(n, d, seed):
     X = sphere_data(n, d, seed)
     assert X.shape == (n, d)

@@ -3,7 +3,7 @@ r"""Tests of numerics.lipschitz.norms: dual directions and operator norms.
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numerics.lipschitz import (
@@ -40,7 +40,6 @@ def test_wrong_dual_direction_is_caught():
         assert not ok
 
 
-@settings(max_examples=30)
 @given(st.integers(0, 10**6), st.integers(1, 5), st.integers(1, 5), ps, ps)
 def test_operator_norm_bound_dominates_ratios(seed, r, c, pi, po):
     rng = np.random.default_rng(seed)

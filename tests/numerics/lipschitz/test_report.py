@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -25,7 +25,6 @@ from numerics.lipschitz import (
     path_norm_upper_bound,
     spectral_upper_bound,
 )
-from numerics.lipschitz.search import LOWER_SAFETY
 from numerics.models import DeepReLUNet, TwoLayerNet
 from numerics.strategies import domains, two_layer_nets
 
@@ -43,7 +42,7 @@ def assert_bracket(lowers, uppers, exact=None):
     """Every lower <= exact <= every upper (and every lower <= every upper)."""
     for lo in lowers:
         for up in uppers:
-            assert lo <= up * (1 + ROUND), f"lower {lo} > upper {up}"
+            assert lo <= up, f"lower {lo} > upper {up}"  # both certified: no tolerance
         if exact is not None:
             assert lo <= exact * (1 + ROUND), f"lower {lo} > exact {exact}"
     if exact is not None:
@@ -58,14 +57,8 @@ def all_uppers(net, dom):
 
 def check_witness(value, w, net, dom):
     assert w is not None
-    again = w.verify(net, dom)
-    assert value <= again
-    slack = 10 * LOWER_SAFETY * again
-    if w.kind == "pair":  # the pair value is also reduced by its rounding-error bound
-        P = np.asarray(w.points)
-        slack += 64 * np.finfo(float).eps * float(np.abs(net(P)).sum()) / float(
-            dom.distance(P[:1], P[1:])[0])
-    assert again - value <= slack
+    again = w.verify(net, dom)  # the certified value, recomputed from scratch
+    assert value == again
     assert w.value == value
 
 
@@ -84,13 +77,14 @@ def _lowers(net, dom, seed):
     return out
 
 
-@settings(max_examples=40)
 @given(net=two_layer_nets(activations=PL, d=(1, 3), k=(1, 8)), data=st.data(),
        seed=st.integers(0, 2**16))
 @example(net=TwoLayerNet([1.0, -1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu"),
          data=None, seed=0)
 @example(net=TwoLayerNet([1.0, 1.0, 1.0], [[1.0, 0.0], [1.0, 0.0], [0.0, 0.0]],
                          [0.5, -0.5, 1.0], "abs"), data=None, seed=1)
+@example(net=TwoLayerNet([0.1, 0.2], [[0.3, 0.7], [-0.15, -0.35]], [5.0, 5.0], "relu"),
+         data=None, seed=0)  # gradient ~1e-18 on the ball: a float lower bound overclaims
 def test_relu_type_lower_exact_upper(net, data, seed):
     """ReLU-type nets, d <= 3: lower <= exact <= upper on R^d, ball and sphere;
     every witness reproduces its bound."""
@@ -108,7 +102,6 @@ def test_relu_type_lower_exact_upper(net, data, seed):
         assert_bracket(_lowers(net, dom, seed), all_uppers(net, dom), exact)
 
 
-@settings(max_examples=30)
 @given(net=two_layer_nets(d=(1, 4), k=(1, 6)), data=st.data(), seed=st.integers(0, 2**16))
 @example(net=TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "power:3"), data=None, seed=0)
 @example(net=TwoLayerNet([2.0, -1.0], [[1.0, 1.0], [0.5, -1.0]], [0.3, 0.0], "softplus:3"),
@@ -124,7 +117,6 @@ def test_every_activation_lower_below_each_upper(net, data, seed):
         assert_bracket(lows, ups)
 
 
-@settings(max_examples=25)
 @given(net=two_layer_nets(activations=PL, d=(1, 3), k=(1, 8), weights="gaussian"),
        seed=st.integers(0, 2**16))
 def test_report_is_consistent(net, seed):
@@ -162,7 +154,6 @@ unit = st.lists(st.floats(-3, 3), min_size=3, max_size=3).map(np.array).filter(
     lambda v: np.linalg.norm(v) > 0.1)
 
 
-@settings(max_examples=15)
 @given(a=st.floats(0.1, 5).flatmap(lambda v: st.sampled_from([v, -v])), w=unit,
        frac=st.floats(-0.9, 0.9), R=st.sampled_from([1.0, 0.5, 2.0]),
        act=st.sampled_from(["relu", "leaky_relu:1/10", "abs"]), d=st.sampled_from([2, 3]))
@@ -192,7 +183,6 @@ def test_one_neuron(a, w, frac, R, act, d):
                  lower_tight=attained)
 
 
-@settings(max_examples=10)
 @given(d=st.sampled_from([2, 3]), k=st.integers(1, 3), c=st.floats(0.2, 4),
        a=st.lists(st.floats(0.1, 3), min_size=3, max_size=3), seed=st.integers(0, 2**16),
        R=st.sampled_from([1.0, 0.7]))
@@ -219,7 +209,6 @@ def test_orthogonal_neurons(d, k, c, a, seed, R):
         assert_known(net, Domain.sphere(R), value, lower_tight=False)
 
 
-@settings(max_examples=10)
 @given(d=st.integers(1, 4), k=st.integers(1, 5), seed=st.integers(0, 2**16),
        R=st.sampled_from([1.0, 3.0]))
 def test_linear_networks(d, k, seed, R):
@@ -409,7 +398,6 @@ lp_domains = st.sampled_from([Domain.rd(), Domain.ball(1.0), Domain.ball(2.5)])
 ps = st.sampled_from(PS)
 
 
-@settings(max_examples=40)
 @given(lp_nets, lp_domains, ps, st.integers(0, 100))
 @example(TwoLayerNet([1.0, -1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu"),
          Domain.rd(), INF, 0)

@@ -3,7 +3,7 @@ r"""Tests of numerics.lipschitz.search: certified lower bounds, attained at witn
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -78,7 +78,6 @@ def test_wrong_dual_norm_is_caught():
         assert not sandwich(rep.lower, wrong, rep.upper)
 
 
-@settings(max_examples=30)
 @given(st.lists(st.floats(0.1, 5.0), min_size=2, max_size=3),
        st.lists(st.booleans(), min_size=3, max_size=3), st.sampled_from([1.0, INF]))
 def test_wrong_dual_norm_is_caught_property(mags, signs, p):
@@ -92,7 +91,6 @@ def test_wrong_dual_norm_is_caught_property(mags, signs, p):
     assert not sandwich(rep.lower, wrong, rep.upper)
 
 
-@settings(max_examples=20)
 @given(st.integers(0, 10**6), st.integers(2, 12), st.integers(1, 4), ps)
 @example(510507, 2, 1, 1.0)  # all quotients zero: found by the ci profile
 def test_pair_lower_bound_matches_brute_force(seed, n, d, p):
@@ -127,5 +125,5 @@ def test_pair_certificate_rounds_down(x2):
     raw = abs(net(X[1:])[0] - net(X[:1])[0]) / x2
     v, w = pair_lower_bound(net, X, Domain.rd(), 2)
     assert v <= 1.0
-    assert w.verify(net) == raw
+    assert w.verify(net) == v  # verify recomputes the certified value
     assert raw != 1.0  # rounding is visible here, so the test is not vacuous

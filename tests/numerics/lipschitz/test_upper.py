@@ -4,7 +4,7 @@ wrong bounds are caught.
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -26,7 +26,6 @@ from numerics.lipschitz import (
     path_norm_upper_bound_lp,
     spectral_upper_bound,
 )
-from numerics.lipschitz.search import LOWER_SAFETY
 from numerics.models import TwoLayerNet
 
 #: relative allowance for floating-point rounding when comparing certified numbers
@@ -55,14 +54,8 @@ def all_uppers(net, dom):
 
 def check_witness(value, w, net, dom):
     assert w is not None
-    again = w.verify(net, dom)
-    assert value <= again
-    slack = 10 * LOWER_SAFETY * again
-    if w.kind == "pair":  # the pair value is also reduced by its rounding-error bound
-        P = np.asarray(w.points)
-        slack += 64 * np.finfo(float).eps * float(np.abs(net(P)).sum()) / float(
-            dom.distance(P[:1], P[1:])[0])
-    assert again - value <= slack
+    again = w.verify(net, dom)  # the certified value, recomputed from scratch
+    assert value == again
     assert w.value == value
 
 
@@ -130,7 +123,6 @@ lp_domains = st.sampled_from([Domain.rd(), Domain.ball(1.0), Domain.ball(2.5)])
 ps = st.sampled_from(PS)
 
 
-@settings(max_examples=25)
 @given(lp_nets, lp_domains, ps)
 def test_box_dominated_by_path_and_operator(net, domain, p):
     box = box_upper_bound_lp(net, domain, p)
@@ -148,7 +140,6 @@ def _uppers_dominate_gradients(seed, k, d, act, domain, p):
         assert g <= f(net, domain, p) * (1 + 1e-9)
 
 
-@settings(max_examples=25)
 @given(st.integers(0, 10**6), st.integers(1, 8), st.integers(1, 6), st.sampled_from(PL_ACTS),
        lp_domains, ps)
 def test_uppers_dominate_gradients(seed, k, d, act, domain, p):

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -61,8 +61,7 @@ def test_gradient_matches_finite_differences(net, seed):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((8, net.d))
     X = X[net.margin(X) > 1e-4]
-    if X.shape[0] == 0:
-        return
+    assume(X.shape[0] > 0)
     G = net.gradient(X)
     h = 1e-7
     for j in range(net.d):
@@ -85,7 +84,6 @@ def test_depth_one_equals_two_layer(seed, d, k):
     assert np.array_equal(back.W, two.W) and np.array_equal(back.a, two.a)
 
 
-@settings(max_examples=30)
 @given(deep_nets, st.sampled_from(PS), st.integers(0, 100))
 @example(DeepReLUNet([1.0], [[[2.0, -1.0]]]), 2.0, 0)
 def test_lower_below_upper(net, p, seed):
@@ -109,7 +107,6 @@ def _is_upper(bound, net, p, rng) -> bool:
                 and g.max() <= bound * (1 + 1e-9))
 
 
-@settings(max_examples=30)
 @given(deep_nets, st.sampled_from(PS), st.integers(0, 100))
 def test_product_bound_dominates_quotients(net, p, seed):
     assert _is_upper(product_norm_upper_bound(net, p), net, p, np.random.default_rng(seed))

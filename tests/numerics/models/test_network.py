@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from numerics.models import TwoLayerNet
@@ -17,7 +17,6 @@ def _random_net(rng, k, d, spec):
 
 @pytest.mark.parametrize("spec", SPECS)
 @given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 12), d=st.integers(1, 6))
-@settings(max_examples=20)
 def test_values_match_neuron_by_neuron_loop(spec, seed, k, d):
     rng = np.random.default_rng(seed)
     net = _random_net(rng, k, d, spec)
@@ -30,7 +29,6 @@ def test_values_match_neuron_by_neuron_loop(spec, seed, k, d):
 
 @pytest.mark.parametrize("spec", SPECS)
 @given(seed=st.integers(0, 2**32 - 1))
-@settings(max_examples=15)
 def test_gradient_matches_central_differences(spec, seed):
     rng = np.random.default_rng(seed)
     net = _random_net(rng, 7, 4, spec)
