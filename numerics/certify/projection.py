@@ -30,6 +30,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_finite_float, as_positive_int
 from numerics.certify.prologue import (
     SAFETY,
@@ -121,10 +122,13 @@ def _r1_chain(net: TwoLayerNet, X: np.ndarray, y: np.ndarray, R: float, b: dict,
     ip, im = _labels_split(y)
     r = Q.shape[1]
     Z = X @ Q                                       # coordinates of P x_i
-    D = f[ip][:, None] - f[im][None, :]             # Delta_ij
+    e = rounding.value_error(net, X)[1]
+    # certified lower bounds of the true Delta_ij (computed values minus their error bounds)
+    D = rounding.down(f[ip][:, None] - f[im][None, :]) - rounding.up(e[ip][:, None]
+                                                                       + e[im][None, :])
     sq = _pair_sq_dists(Z[ip], Z[im])
     dist = np.sqrt(sq)
-    x_op = float(np.linalg.norm(X, 2))
+    x_op = rounding.certified_operator_norm(X)     # certified >= ||X||_op
     npl, nmi = int(ip.size), int(im.size)
     sizes = {"n": npl + nmi, "d": X.shape[1], "k": net.k, "R": R}
     out = {"r": r, "X_op": x_op, "n_plus": npl, "n_minus": nmi,
@@ -137,24 +141,28 @@ def _r1_chain(net: TwoLayerNet, X: np.ndarray, y: np.ndarray, R: float, b: dict,
         ratio = np.where(ok, D / np.where(ok, dist, 1.0), -np.inf)
         a, c = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
         i, j = int(ip[a]), int(im[c])
-        pts = np.stack([Q @ Z[ip][a], Q @ Z[im][c]])          # P x_i, P x_j
-        # the bound's own expression, evaluated at the witness pair's true values
-        fv = net(pts)
-        dpair = float(np.linalg.norm(pts[0] - pts[1]))
-        if dpair > 0 and fv[0] - fv[1] > 0:
-            pair = _value(b["R1.pair"], Delta=float(fv[0] - fv[1]), P_dist=dpair)
-            pair *= 1 - SAFETY
+        # P x_i, P x_j, moved strictly inside the ball where their norm is not certified
+        pts = rounding.into_ball(np.stack([Q @ Z[ip][a], Q @ Z[im][c]]), R)
+        # the certified quotient at the witness pair, (|f^(p) - f^(p')| - error bounds) /
+        # (distance rounded up) (docs/mathematics.md#rounding), passed through the bound's own
+        # expression Delta / P_dist in normalized form (Delta = quotient, P_dist = 1), so that a
+        # wrong expression is caught by the same checker and the value equals the witness's
+        q = float(rounding.certified_pair_quotients(net, pts[:1], pts[1:], 2.0,
+                                                    Domain.ball(R))[0])
+        if q > 0 and net(pts[:1])[0] > net(pts[1:])[0]:
+            pair = _value(b["R1.pair"], Delta=q, P_dist=1.0)
             wit = Witness("pair", pts, pair)
             idx = (i, j)
     out.update(pair=pair, witness=wit, pair_index=idx)
     out["geom_lhs"] = float(sq.sum())
     out["geom_rhs"] = _value(b["R1.geom"], X_op=x_op, n_plus=npl, n_minus=nmi, r=r, **sizes)
     total = float(sq.sum())
-    out["cs"] = (float(D.sum()) / (np.sqrt(npl * nmi) * np.sqrt(total)) * (1 - SAFETY)
-                 if total > 0 else None)
+    # the quotient's own rounding (a few flops plus the sum of squares): gamma_m margin
+    out["cs"] = (float(D.sum()) / (np.sqrt(npl * nmi) * np.sqrt(total))
+                 * (1 - rounding.gamma(npl * nmi + 16)) if total > 0 else None)
     if out["delta_min"] > 0 and r > 0:
         agg = _value(b["R1"], X_op=x_op, n_plus=npl, n_minus=nmi, r=r, **sizes)
-        out["aggregate"] = agg * out["delta_min"] / 2 * (1 - SAFETY)
+        out["aggregate"] = agg * out["delta_min"] / 2 * (1 - rounding.gamma(32))
     else:
         out["aggregate"] = None
     return out

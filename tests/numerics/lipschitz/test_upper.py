@@ -146,7 +146,7 @@ def test_uppers_dominate_gradients(seed, k, d, act, domain, p):
     _uppers_dominate_gradients(seed, k, d, act, domain, p)
 
 
-# numerics.lipschitz.l2.slope_ranges recomputes the symbolic slope range of a smooth
+# numerics.lipschitz.slopes.slope_ranges recomputes the symbolic slope range of a smooth
 # activation on every call (seconds each), so smooth activations get one test
 @pytest.mark.slow
 def test_smooth_activation_uppers_and_no_exact():
