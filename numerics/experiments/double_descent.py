@@ -277,7 +277,7 @@ def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
     if s["first_interpolating_width"]:
         ax.axvline(s["first_interpolating_width"], color="grey", lw=0.8, ls="--")
     ax2 = ax.twinx()
-    ax2.plot(w, s["mean"]["upper"], "s--", color="C0", label=r"upper $\|a\|_2\|W\|_{op}$")
+    ax2.plot(w, s["mean"]["upper"], "s--", color="C0", label=r"upper $\|a\|_2\|W\|_{\mathrm{op}}$")
     ax2.plot(w, s["mean"]["lower"], "d-", color="C2",
              label=r"lower $\max_i\|\nabla f(x_i)\|_2$")
     ax2.set_yscale("log")
@@ -308,7 +308,7 @@ def s5_table(records: list[dict]) -> str:
     notes = ("Pearson correlation across widths of the test error with the log upper bound: "
              f"{c['upper']}; with the log lower bound: {c['lower']}.")
     return render_table(rows, [("m", "width $m$"), ("tr", "train error"), ("te", "test error"),
-                               ("up", r"$\|a\|_2\|W\|_{op}$"),
+                               ("up", r"$\|a\|_2\|W\|_{\mathrm{op}}$"),
                                ("lo", r"$\max_i\|\nabla f(x_i)\|_2$")],
                         caption="S5: two-layer ReLU networks trained on a Gaussian mixture "
                                 "with 20\\% label noise (mean over seeds)",

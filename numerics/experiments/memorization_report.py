@@ -228,7 +228,7 @@ def tables(res: dict, cfg) -> str:
             caption=("(c) scikit-learn digits (centred, rescaled to max norm 1, $d = 64$), "
                      f"$\\lambda = {cfg.digits_lam:g}$. task: ovr = one-vs-rest over the ten "
                      "digits with the first layer shared, $a$v$b$ = digit $a$ (+1) against "
-                     "$b$ (−1); total $K$: second-layer neurons summed over heads; "
+                     "$b$ ($-1$); total $K$: second-layer neurons summed over heads; "
                      "$\\delta$: separation of the two classes (a proxy, pairs only)"),
             label="tab:s2-digits", float_format="{:.3g}"))
     rows = [{"n": r["n"], "K": r["K"], "par": r["parameters"], "k3": r["c3_k"],

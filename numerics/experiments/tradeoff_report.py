@@ -70,7 +70,7 @@ def tradeoff_table(records: Sequence[dict], *, caption: str | None = None) -> st
             ("U", "$U(k)$"), ("cert", "certificate"), ("L", "$L(k)$"), ("L_key", "from"),
             ("gap", "$U/L$"), ("L_net", r"$L_{\mathrm{net}}$"),
             ("gap_net", r"$U/L_{\mathrm{net}}$"),
-            ("proxy", r"$\|a\|\|W\|_{op}$"), ("R2", "R2")]
+            ("proxy", r"$\|a\|\|W\|_{\mathrm{op}}$"), ("R2", "R2")]
     caption = caption or (
         r"Certified tradeoff curve on $B_1$ (data uniform on $S^{d-1}$, Rademacher labels). "
         r"$U(k)$: certified upper bound of an exact $k$-neuron interpolant found by "
@@ -78,7 +78,7 @@ def tradeoff_table(records: Sequence[dict], *, caption: str | None = None) -> st
         r"interpolant (R1 with $r=\min(k,d)$, or the pair bound); floor: the pair-quotient "
         r"floor $2/\min\|x_i-x_j\|$ over opposite labels (every interpolant); $L_{\mathrm{net}}$: "
         r"certified lower bound of the network found. R2 bounds the spectral proxy "
-        r"$\|a\|\|W\|_{op}$ of every interpolant with probability $\ge 0.85$, not Lip.")
+        r"$\|a\|\|W\|_{\mathrm{op}}$ of every interpolant with probability $\ge 0.85$, not Lip.")
     return render_table(tradeoff_table_rows(records), cols, caption=caption,
                         label="tab:certified-tradeoff", align="rrrrrrrlrlrrrrr", size="small")
 

@@ -79,11 +79,13 @@ def run(args) -> dict:
 
 
 def _fmt_pm(mean, std):
-    from theory.latex import Raw
+    from theory.latex import Measured, Raw, format_number
 
     if mean is None:
         return None
-    return Raw(f"${mean:.4g}\\pm{std:.2g}$") if std is not None else Raw(f"${mean:.4g}$")
+    if std is None:
+        return Raw(format_number(mean))
+    return Raw(f"${Measured(mean, std)}$")   # the one precision rule (theory.latex)
 
 
 def reproduce(out_dir: Path, *, seed: int, size: str = "fast") -> list[Path]:
