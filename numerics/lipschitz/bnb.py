@@ -73,7 +73,7 @@ import numpy as np
 
 from numerics._validate import as_finite_float
 from numerics.domain import Domain
-from numerics.lipschitz.bnb_regions import Lifted, prove_empty, region_point
+from numerics.lipschitz.bnb_regions import Lifted, classify_region, region_point
 from numerics.lipschitz.l2 import LOWER_SAFETY, Witness, gradient_lower_bound
 from numerics.lipschitz.lipsdp import lipsdp_sector_bound
 from numerics.lipschitz.lipsdp_certify import NeuronSectors
@@ -222,10 +222,16 @@ class _Search:
         self.offer(x)
         ub = self.upper_bound(sig)
         if ub <= self.lower * (1 + self.rtol) * self.prune_slack:
-            self.pruned_upper = max(self.pruned_upper, ub)
+            self._pruned(ub)
             return
         self.count += 1
         heapq.heappush(self.heap, _Node(-ub, self.count, ub, sig, x))
+
+    def _pruned(self, ub: float) -> None:
+        """Record a pruned node's bound (``_prune_slack != 1`` is the deliberately
+        wrong variant for tests: it prunes above the incumbent and forgets it)."""
+        keep = ub if self.prune_slack == 1.0 else min(ub, self.lower)
+        self.pruned_upper = max(self.pruned_upper, keep)
 
     def global_upper(self) -> float:
         top = self.heap[0].upper if self.heap else 0.0
@@ -242,12 +248,8 @@ class _Search:
                                                     + abs(self.net.b[j]))
             if s * p > err:
                 return sig2, x, "inherited"
-        pt = region_point(self.L, sig2)
-        if pt is not None:
-            return sig2, pt, "point"
-        if prove_empty(self.L, sig2):
-            return sig2, None, "empty"
-        return sig2, None, "undecided"
+        pt, status = classify_region(self.L, sig2)
+        return sig2, pt, status
 
     def expand(self, node: _Node) -> None:
         sig = node.sig
@@ -380,8 +382,7 @@ def _run(S: _Search, t0: float, tl: float, nl: int) -> str:
     history = S.history = []
     while S.heap:
         if S.heap[0].upper <= S.lower * (1 + S.rtol) * S.prune_slack:
-            node = heapq.heappop(S.heap)
-            S.pruned_upper = max(S.pruned_upper, node.upper)
+            S._pruned(heapq.heappop(S.heap).upper)
             continue
         if time.perf_counter() - t0 > tl:
             return "time limit"

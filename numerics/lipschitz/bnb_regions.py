@@ -64,7 +64,7 @@ from numerics.domain import Domain
 from numerics.models import TwoLayerNet
 
 _U = np.finfo(float).eps / 2
-_CUT_ROUNDS = 12
+_CUT_ROUNDS = 4
 
 
 def _gamma(m: int) -> float:
@@ -128,7 +128,7 @@ def _solve_margin(L: Lifted, G: np.ndarray, h: np.ndarray):
     bounds = [(-L.radius, L.radius)] * D + [(-M, M)]
     cost = np.zeros(D + 1)
     cost[-1] = -1.0
-    for _ in range(_CUT_ROUNDS):
+    for rnd in range(_CUT_ROUNDS):
         res = linprog(cost, A_ub=G if G.size else None, b_ub=h if G.size else None,
                       bounds=bounds, method="highs")
         if res.status != 0:
@@ -138,6 +138,8 @@ def _solve_margin(L: Lifted, G: np.ndarray, h: np.ndarray):
         nz = float(np.linalg.norm(z))
         if L.homog or nz + m <= L.radius * (1 + 1e-9) or m <= 0:
             return z, m, np.maximum(y, 0.0), G, h
+        if rnd == _CUT_ROUNDS - 1:
+            break
         cut = np.append(z / nz, 1.0)  # u.z + m <= R: valid for ||z|| + m <= R
         G, h = np.vstack([G, cut[None]]) if G.size else cut[None], np.append(h, L.radius)
     return z, m, np.maximum(y, 0.0), G, h
@@ -161,21 +163,29 @@ def _dual_bound(L: Lifted, G: np.ndarray, h: np.ndarray, y: np.ndarray) -> float
 
 
 def _polish_dual(L: Lifted, G: np.ndarray, h: np.ndarray, y0: np.ndarray) -> np.ndarray:
-    """Minimize the (smooth part of the) dual bound over y >= 0 from y0 (ball)."""
-    e = np.zeros(G.shape[1])
-    e[-1] = 1.0
-    Mc = L.cap()
+    r"""Ball: minimize :math:`(R\|G_z^Ty\| + h\cdot y)/(n\cdot y)` over y >= 0
+    (n = the m-column of G) from y0 by L-BFGS-B, and return y scaled to
+    :math:`n\cdot y = 1`, so that :math:`r_m = 0` up to rounding: the Lagrange dual of
+    the exact ball-constrained margin problem."""
+    Gz, n = G[:, :-1], G[:, -1]
+    R = L.radius
 
-    def phi(y):
-        r = e - G.T @ y
-        nz = math.sqrt(float(r[:-1] @ r[:-1]) + 1e-300)
-        val = nz * L.radius + abs(r[-1]) * Mc + float(y @ h)
-        grad = -(G[:, :-1] @ r[:-1]) * (L.radius / nz) - G[:, -1] * np.sign(r[-1]) * Mc + h
-        return val, grad
+    def ratio(y):
+        q = Gz.T @ y
+        nq = math.sqrt(float(q @ q) + 1e-300)
+        num = nq * R + float(h @ y)
+        den = float(n @ y)
+        if den <= 1e-12:  # y ~ 0: steer away
+            return 1e12, -n
+        gnum = (Gz @ q) * (R / nq) + h
+        return num / den, gnum / den - num * n / den**2
 
-    res = minimize(phi, y0, jac=True, method="L-BFGS-B", bounds=[(0, None)] * y0.size,
-                   options={"maxiter": 200})
-    return np.maximum(res.x, 0.0)
+    start = np.maximum(y0, 0.0) + 1e-6 * max(float(np.max(y0, initial=0.0)), 1e-6)
+    res = minimize(ratio, start, jac=True, method="L-BFGS-B", bounds=[(0, None)] * y0.size,
+                   options={"maxiter": 300})
+    y = np.maximum(res.x, 0.0)
+    den = float(n @ y)
+    return y / den if den > 0 else y
 
 
 def _interior(L: Lifted, sig: np.ndarray, z: np.ndarray) -> bool:
@@ -190,37 +200,66 @@ def _interior(L: Lifted, sig: np.ndarray, z: np.ndarray) -> bool:
     return bool(float(z @ z) * (1 + _gamma(L.D + 1)) < L.radius**2)
 
 
+def _slsqp_point(L: Lifted, G: np.ndarray, h: np.ndarray, z0: np.ndarray,
+                 m0: float) -> np.ndarray | None:
+    """Ball: maximize the margin with the exact constraint ||z|| + m <= R by SLSQP
+    from the LP point (a heuristic; its point is verified by the caller)."""
+    R = L.radius
+    cost = np.zeros(G.shape[1])
+    cost[-1] = -1.0
+    cons = [{"type": "ineq", "fun": lambda v: h - G @ v, "jac": lambda v: -G},
+            {"type": "ineq", "fun": lambda v: np.array([(R - v[-1]) ** 2 - v[:-1] @ v[:-1],
+                                                         R - v[-1]]),
+             "jac": lambda v: np.vstack([np.append(-2 * v[:-1], -2 * (R - v[-1])),
+                                         np.append(np.zeros(v.size - 1), -1.0)])}]
+    nz = float(np.linalg.norm(z0))
+    v0 = np.append(z0 * min(1.0, 0.5 * R / max(nz, 1e-300)), min(m0, 0.0))
+    res = minimize(lambda v: (float(cost @ v), cost), v0, jac=True, method="SLSQP",
+                   constraints=cons, options={"maxiter": 100, "ftol": 1e-12})
+    if not np.all(np.isfinite(res.x)) or res.x[-1] <= 0:
+        return None
+    return res.x[:-1]
+
+
+def classify_region(L: Lifted, sig: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """(point, status) for the region of ``sig``: status ``'point'`` with a point
+    (original coordinates) strictly inside the region and the domain's interior;
+    ``'empty'`` when the region provably has no interior point (weak duality with
+    rounding, or the exact Gordan certificate on R^d); else ``'undecided'``."""
+    G0, h0 = _margin_rows(L, sig)
+    out = _solve_margin(L, G0, h0)
+    if out is None:
+        return None, "undecided"
+    z, m, y, G, h = out
+    if m > 0:
+        if _interior(L, sig, z):
+            return L.to_x(z), "point"
+        if not L.homog:
+            z2 = _slsqp_point(L, G, h, z, m)
+            if z2 is not None and _interior(L, sig, z2):
+                return L.to_x(z2), "point"
+            if G.shape[0] and _dual_bound(L, G, h, _polish_dual(L, G, h, y)) <= 0:
+                return None, "empty"
+        return None, "undecided"
+    if _dual_bound(L, G, h, y) <= 0:
+        return None, "empty"
+    if L.homog:
+        return None, ("empty" if _gordan_exact(G, y) else "undecided")
+    if G.shape[0] and _dual_bound(L, G, h, _polish_dual(L, G, h, y)) <= 0:
+        return None, "empty"
+    return None, "undecided"
+
+
 def region_point(L: Lifted, sig: np.ndarray) -> np.ndarray | None:
     """A point (original coordinates) strictly inside the region of ``sig`` and the
-    domain's interior, or None when none was found (see :func:`prove_empty`)."""
-    G, h = _margin_rows(L, sig)
-    out = _solve_margin(L, G, h)
-    if out is None or out[1] <= 0:
-        return None
-    z = out[0]
-    if not _interior(L, sig, z):
-        return None
-    return L.to_x(z)
+    domain's interior, or None when none was found (see :func:`classify_region`)."""
+    return classify_region(L, sig)[0]
 
 
 def prove_empty(L: Lifted, sig: np.ndarray) -> bool:
     """True only if the region of ``sig`` provably has no interior point in the
-    domain (weak duality with rounding, module docstring)."""
-    G0, h0 = _margin_rows(L, sig)
-    out = _solve_margin(L, G0, h0)
-    if out is None:
-        return False
-    _, m, y, G, h = out
-    if m > 0:
-        return False
-    if _dual_bound(L, G, h, y) <= 0:
-        return True
-    if L.homog:
-        return _gordan_exact(G, y)
-    if G.shape[0] == 0:
-        return False
-    y2 = _polish_dual(L, G, h, y)
-    return _dual_bound(L, G, h, y2) <= 0
+    domain (:func:`classify_region`)."""
+    return classify_region(L, sig)[1] == "empty"
 
 
 def _nullspace_exact(M: list[list[Fraction]], ncols: int) -> list[list[Fraction]]:
