@@ -159,12 +159,14 @@ class _Node:
     upper: float = field(compare=False)
     sig: np.ndarray = field(compare=False)
     x: np.ndarray | None = field(compare=False)
+    t: np.ndarray | None = field(compare=False, default=None)
 
 
 class _Search:
     """State of one branch-and-bound run."""
 
-    def __init__(self, net, domain, rtol, lipsdp_tol, sector_hook, prune_slack):
+    def __init__(self, net, domain, rtol, lipsdp_tol, sector_hook, prune_slack,
+                 tighten_max=8):
         self.net, self.domain, self.rtol = net, domain, rtol
         self.s_lo, self.s_hi = pl_slopes(net)
         self.L = Lifted.of(net, domain)
@@ -175,6 +177,8 @@ class _Search:
         self.lipsdp_tol = lipsdp_tol
         self.sector_hook = sector_hook
         self.prune_slack = prune_slack
+        self.tighten_max = tighten_max
+        self.maxiter = 80
         self.lower, self.witness = 0.0, None
         self.pruned_upper = 0.0
         self.nodes = self.undecided = self.count = 0
@@ -194,10 +198,17 @@ class _Search:
         beta = np.where(free | linear, beta, 0.0)
         return NeuronSectors(alpha, beta, free, linear, "branch-and-bound region")
 
-    def upper_bound(self, sig: np.ndarray) -> float:
+    def upper_bound(self, sig: np.ndarray, parent: _Node | None) -> tuple[float, np.ndarray]:
+        """min(LipSDP on the region, the parent's bound): the region is a subset of
+        the parent's. Warm-started from the parent's multipliers."""
         S = self.sectors(sig)
-        res = lipsdp_sector_bound(self.net, S, tol=self.lipsdp_tol, maxiter=300)
-        return float(res.value) if res.certified else math.inf
+        t_start = None if parent is None else parent.t
+        res = lipsdp_sector_bound(self.net, S, tol=self.lipsdp_tol, maxiter=self.maxiter,
+                                  t_start=t_start)
+        ub = float(res.value) if res.certified else math.inf
+        if parent is not None and parent.upper < ub:
+            return parent.upper, parent.t
+        return ub, res.t
 
     def offer(self, x: np.ndarray | None) -> None:
         """Update the incumbent with the verified gradient norm at x (if in a cell)."""
@@ -206,8 +217,9 @@ class _Search:
         x = np.asarray(x, dtype=float)
         if self.domain.kind == "sphere":
             nx = float(np.linalg.norm(x))
-            if nx == 0:
-                return
+            if nx == 0:  # any point of the sphere off the kinks is a valid witness
+                x = np.zeros_like(x)
+                x[0], nx = 1.0, 1.0
             x = x * (self.domain.radius / nx)
         w = Witness("point", x[None, :].copy(), 0.0)
         try:
@@ -217,15 +229,15 @@ class _Search:
         if v > self.lower:
             self.lower, self.witness = v, Witness("point", w.points, v)
 
-    def push(self, sig: np.ndarray, x: np.ndarray | None) -> None:
+    def push(self, sig: np.ndarray, x: np.ndarray | None, parent: _Node | None = None) -> None:
         self.nodes += 1
         self.offer(x)
-        ub = self.upper_bound(sig)
+        ub, t = self.upper_bound(sig, parent)
         if ub <= self.lower * (1 + self.rtol) * self.prune_slack:
             self._pruned(ub)
             return
         self.count += 1
-        heapq.heappush(self.heap, _Node(-ub, self.count, ub, sig, x))
+        heapq.heappush(self.heap, _Node(-ub, self.count, ub, sig, x, t))
 
     def _pruned(self, ub: float) -> None:
         """Record a pruned node's bound (``_prune_slack != 1`` is the deliberately
@@ -251,23 +263,63 @@ class _Search:
         pt, status = classify_region(self.L, sig2)
         return sig2, pt, status
 
+    def implied(self, node: _Node) -> tuple[np.ndarray, dict]:
+        """Fix every free neuron whose opposite side (relative to the node's witness)
+        is proved empty; returns (signs, {j: (sign, point)} of two-sided neurons)."""
+        sig = node.sig.copy()
+        x = node.x
+        two_sided: dict = {}
+        free = np.flatnonzero(self.live & (sig == 0))
+        if x is None or free.size > self.tighten_max:
+            return sig, two_sided
+        p = self.net.W[free] @ x + self.net.b[free]
+        for j, pj in zip(free, p, strict=True):
+            s = 1 if pj > 0 else -1
+            sig2, x2, status = self.child(node.sig, int(j), -s, x)
+            if status == "empty":
+                sig[j] = s
+            elif status == "point":
+                two_sided[int(j)] = (-s, x2)
+        return sig, two_sided
+
     def expand(self, node: _Node) -> None:
         sig = node.sig
+        two_sided: dict = {}
+        if self.tighten_max > 0 and node.x is not None:
+            sig2, two_sided = self.implied(node)
+            if np.any(sig2 != sig):
+                self.nodes += 1
+                ub, t = self.upper_bound(sig2, node)
+                if ub <= self.lower * (1 + self.rtol) * self.prune_slack:
+                    self._pruned(ub)
+                    return
+                node = _Node(-ub, node.count, ub, sig2, node.x, t)
+                sig = sig2
         free = np.flatnonzero(self.live & (sig == 0))
         if free.size == 0:
             # leaf: the upper bound is ||g_S|| + rounding; the witness (if any) closed it
             if node.x is None:
                 self.undecided += 1
-            self.pruned_upper = max(self.pruned_upper, node.upper)
+            self._pruned(node.upper) if node.upper <= self.lower * (1 + self.rtol) \
+                else self._leaf(node)
             return
         j = int(free[np.argmax(self.score[free])])
         for s in (1, -1):
-            sig2, x2, status = self.child(sig, j, s, node.x)
+            if j in two_sided and two_sided[j][0] == s:
+                sig2 = sig.copy()
+                sig2[j] = s
+                x2, status = two_sided[j][1], "point"
+            else:
+                sig2, x2, status = self.child(sig, j, s, node.x)
             if status == "empty":
                 continue
             if status == "undecided":
                 self.undecided += 1
-            self.push(sig2, x2)
+            self.push(sig2, x2, node)
+
+    def _leaf(self, node: _Node) -> None:
+        """An open leaf (no witness, or the sphere): its bound stays in the bracket."""
+        self.pruned_upper = max(self.pruned_upper, node.upper)
 
 
 def _root_signs(net: TwoLayerNet, domain: Domain) -> np.ndarray:
@@ -359,7 +411,8 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
     t0 = time.perf_counter()
     S = _Search(net, domain, rtol, lipsdp_tol, _sector_hook, _prune_slack)
     if lower_search:
-        _, w = gradient_lower_bound(net, domain, seed=seed)
+        _, w = gradient_lower_bound(net, domain, seed=seed, n_random=128, polish_top=16,
+                                    n_vertex=256)
         if w is not None:
             S.offer(w.points[0])
     sig0 = _root_signs(net, domain)
@@ -399,7 +452,7 @@ def _finish(S: _Search, t0: float, status: str) -> BnBResult:
     lower = S.lower
     closed = upper <= lower * (1 + S.rtol)
     if status == "closed" and not closed:
-        status = "exhausted (undecided regions)"
+        status = "exhausted (open leaves: undecided regions, or the sphere's leaf bounds)"
     exact = lower if closed else None
     if closed:
         status = "closed"

@@ -144,7 +144,6 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -160,7 +159,7 @@ from numerics.lipschitz.lipsdp_certify import (
     _spectral_T,
     reduce_with_sectors,
 )
-from numerics.lipschitz.lipsdp_solve import solve_reduced
+from numerics.lipschitz.lipsdp_solve import LipSDPResult, _result, lipsdp_sector_bound
 from numerics.models import TwoLayerNet
 from theory.activations import get_activation
 
@@ -461,66 +460,6 @@ def sdp_dual_value(net: TwoLayerNet, P, domain: Domain = _RD) -> float | None:
 # ----------------------------------------------------------------------------
 # optimization
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LipSDPResult:
-    r"""Outcome of :func:`lipsdp_upper_bound`.
-
-    Attributes
-    ----------
-    value : float
-        Certified upper bound on :math:`\mathrm{Lip}_\Omega(f)` (``inf`` only if no
-        certificate could be produced, then ``certified`` is False).
-    t : ndarray, shape (k,)
-        Multipliers T (Fazlyab's convention); 0 for neurons handled exactly
-        (linear or dropped).
-    rho : float
-        The certified ρ, ``value = sqrt(rho)`` rounded up.
-    certified : bool
-    seconds : float
-    iterations : int
-        Objective evaluations (each one :math:`kd^2` product and one eigh).
-    method : str
-    rho_dual : float
-        Lower bound on the optimum of the diagonal LipSDP-Neuron problem
-        (``rho / rho_dual - 1`` is the optimality gap of the multipliers).
-    spectral : float
-        The domain-aware spectral bound :math:`\|W\|_{op}(\sum a_\ell^2L_\ell^2)^{1/2}`
-        of the starting point.
-    n_free, n_linear, n_dropped : int
-    domain : Domain
-    """
-
-    value: float
-    t: np.ndarray
-    rho: float
-    certified: bool
-    seconds: float
-    iterations: int
-    method: str
-    rho_dual: float
-    spectral: float
-    n_free: int
-    n_linear: int
-    n_dropped: int
-    domain: Domain
-
-    @property
-    def gap(self) -> float:
-        """Relative optimality gap ``rho / rho_dual - 1`` (0 when exact)."""
-        if self.rho_dual <= 0:
-            return 0.0 if self.rho <= 0 else math.inf
-        return self.rho / self.rho_dual - 1
-
-    def to_dict(self) -> dict:
-        """JSON-friendly summary (without the multipliers)."""
-        return {"value": self.value, "rho": self.rho, "certified": self.certified,
-                "seconds": self.seconds, "iterations": self.iterations,
-                "method": self.method, "rho_dual": self.rho_dual, "gap": self.gap,
-                "spectral": self.spectral, "n_free": self.n_free,
-                "n_linear": self.n_linear, "n_dropped": self.n_dropped,
-                "domain": self.domain.label}
-
-
 def lipsdp_upper_bound(net: TwoLayerNet, domain: Domain = _RD, *, tol: float = 1e-3,
                        maxiter: int = 2000, row_space: bool = True) -> LipSDPResult | None:
     r"""Certified LipSDP-Neuron upper bound on :math:`\mathrm{Lip}_\Omega(f)`.
@@ -577,89 +516,3 @@ def lipsdp_upper_bound(net: TwoLayerNet, domain: Domain = _RD, *, tol: float = 1
     if red is None:
         return None
     return _result(net, red, domain, t0, tol=tol, maxiter=maxiter, row_space=row_space)
-
-
-def _result(net: TwoLayerNet, red: _Reduced, domain: Domain, t0: float, *, tol: float,
-            maxiter: int, row_space: bool) -> LipSDPResult:
-    S = red.sectors
-    counts = (int(S.free.sum()), int(S.linear.sum()), int(S.dropped.sum()))
-    out = solve_reduced(net, red, tol=tol, maxiter=maxiter, row_space=row_space)
-    T = np.zeros(net.k)
-    T[red.free_idx] = out.TF
-    rho = out.rho
-    if out.certified and rho == 0:
-        value = 0.0  # f is constant on the domain
-    elif out.certified:
-        value = float(np.nextafter(math.sqrt(rho), math.inf))
-        value = float(np.nextafter(value, math.inf))
-    else:
-        value, rho = math.inf, math.inf
-    return LipSDPResult(value=value, t=T, rho=float(rho), certified=out.certified,
-                        seconds=time.perf_counter() - t0, iterations=int(out.nfev),
-                        method=out.method, rho_dual=float(min(out.dual, rho)),
-                        spectral=math.sqrt(out.spec_rho), n_free=counts[0],
-                        n_linear=counts[1], n_dropped=counts[2], domain=domain)
-
-
-def _check_sectors(net: TwoLayerNet, sectors: NeuronSectors) -> NeuronSectors:
-    if not isinstance(sectors, NeuronSectors):
-        raise ValueError(f"sectors: expected NeuronSectors, got {type(sectors).__name__}")
-    k = net.k
-    arrs = (sectors.alpha, sectors.beta, sectors.free, sectors.linear)
-    if any(np.shape(x) != (k,) for x in arrs):
-        raise ValueError(f"sectors: every array must have shape ({k},)")
-    al, be = np.asarray(sectors.alpha, float), np.asarray(sectors.beta, float)
-    free, lin = np.asarray(sectors.free, bool), np.asarray(sectors.linear, bool)
-    if not (np.all(np.isfinite(al)) and np.all(np.isfinite(be))):
-        raise ValueError("sectors: alpha and beta must be finite")
-    if np.any(free & lin) or np.any(be[free] <= al[free]) or np.any(be[lin] != al[lin]):
-        raise ValueError("sectors: free neurons need alpha < beta, linear ones alpha == beta,"
-                         " and no neuron may be both")
-    return NeuronSectors(al, be, free, lin, sectors.method)
-
-
-def lipsdp_sector_bound(net: TwoLayerNet, sectors: NeuronSectors, *, tol: float = 1e-3,
-                        maxiter: int = 2000, row_space: bool = True) -> LipSDPResult:
-    r"""Certified LipSDP-Neuron bound for caller-supplied per-neuron sectors.
-
-    If, on a convex set :math:`C`, every free neuron's slope lies in
-    :math:`[\alpha_\ell, \beta_\ell]` along every segment of C, every linear neuron
-    has slope exactly :math:`\alpha_\ell = \beta_\ell` there, and the remaining
-    (dropped) neurons are constant on C, then the returned value bounds
-    :math:`\mathrm{Lip}_C(f)`, hence :math:`\sup_C\|\nabla f\|` (the module
-    docstring's argument with :math:`\Omega` replaced by C). Branch and bound
-    (:mod:`numerics.lipschitz.bnb`) calls this with the sectors of a region of the
-    activation arrangement. The caller is responsible for the sectors' validity;
-    rounding of the sectors themselves must be accounted for by the caller.
-
-    Parameters
-    ----------
-    net : TwoLayerNet
-    sectors : NeuronSectors
-        Arrays of shape (k,); free neurons need alpha < beta, linear ones alpha == beta.
-    tol, maxiter, row_space
-        As in :func:`lipsdp_upper_bound`.
-
-    Returns
-    -------
-    LipSDPResult
-        ``domain`` is :math:`\mathbb R^d` as a placeholder (the set C is the caller's).
-
-    Examples
-    --------
-    >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu")
-    >>> S = NeuronSectors(np.array([1.0, 0.0]), np.array([1.0, 1.0]),
-    ...                   np.array([False, True]), np.array([True, False]), "region")
-    >>> res = lipsdp_sector_bound(net, S)
-    >>> res.certified, round(res.value, 6)      # on {x_1 > 0}: gradients (1, 0), (1, 1)
-    (True, 1.414214)
-    """
-    if not isinstance(net, TwoLayerNet):
-        raise ValueError(f"net: expected a TwoLayerNet, got {type(net).__name__}")
-    S = _check_sectors(net, sectors)
-    tol = as_finite_float(tol, "tol", positive=True)
-    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
-        raise ValueError(f"maxiter: must be an integer >= 1, got {maxiter!r}")
-    t0 = time.perf_counter()
-    red = reduce_with_sectors(net, S)
-    return _result(net, red, _RD, t0, tol=tol, maxiter=maxiter, row_space=row_space)

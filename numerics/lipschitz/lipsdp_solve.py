@@ -18,15 +18,19 @@ Examples
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
 from scipy.optimize import minimize
 
+from numerics._validate import as_finite_float, as_vector
+from numerics.domain import Domain
 from numerics.lipschitz.lipsdp_certify import (
     _SAFETY,
     _U,
+    NeuronSectors,
     _certify,
     _gram,
     _Reduced,
@@ -34,6 +38,7 @@ from numerics.lipschitz.lipsdp_certify import (
     _spectral_T,
     _T_from_tau,
     _tau_from_T,
+    reduce_with_sectors,
     row_space_reduced,
 )
 from numerics.models import TwoLayerNet
@@ -298,8 +303,24 @@ def _certify_loop(red: _Reduced, tries) -> tuple[float, np.ndarray, str | None]:
     return math.inf, last, None
 
 
+def _warm(red: _Reduced, t_start: np.ndarray | None, tau0: np.ndarray,
+          rho0: float) -> tuple[np.ndarray, float]:
+    """The better of the spectral start and caller multipliers (full length k)."""
+    if t_start is None:
+        return tau0, rho0
+    TF = np.asarray(t_start, dtype=float)[red.free_idx]
+    if not (np.all(np.isfinite(TF)) and np.all(TF > 0)):
+        return tau0, rho0
+    tau = _tau_from_T(red, TF)
+    s = float(np.sum(red.c**2 / tau))
+    if s >= 1 - 1e-9:
+        tau = tau * (s / (1 - 1e-3))
+    rho = _eval_rho(red, tau)
+    return (tau, rho) if rho < rho0 else (tau0, rho0)
+
+
 def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
-                  row_space: bool = True) -> Solved:
+                  row_space: bool = True, t_start: np.ndarray | None = None) -> Solved:
     """Optimize the multipliers of the reduced problem ``red`` (in the row space of
     W when ``row_space`` and that is smaller, see
     :func:`numerics.lipschitz.lipsdp_certify.row_space_reduced`) and certify the
@@ -310,7 +331,7 @@ def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
         rho, TF, label = _certify_loop(red, [("", np.zeros(0), rho_lin)])
         return Solved(rho, TF, label is not None, rho_lin, 0, "linear on domain", spec_rho)
     opt = row_space_reduced(red) if row_space else red
-    tau0, rho0 = _start(opt, TF0)
+    tau0, rho0 = _warm(opt, t_start, *_start(opt, TF0))
     tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
     rho_best = _eval_rho(opt, tau_best)  # float64, whatever the optimizer used
     method = "smoothed-eig L-BFGS" + (f" (row space, r = {opt.d})" if opt.d < red.d else "")
@@ -318,3 +339,157 @@ def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
              (" (fallback: spectral multipliers)", TF0, spec_rho)]
     rho, TF, label = _certify_loop(red, tries)
     return Solved(rho, TF, label is not None, dual, nfev, method + (label or ""), spec_rho)
+
+
+@dataclass(frozen=True)
+class LipSDPResult:
+    r"""Outcome of :func:`lipsdp_upper_bound`.
+
+    Attributes
+    ----------
+    value : float
+        Certified upper bound on :math:`\mathrm{Lip}_\Omega(f)` (``inf`` only if no
+        certificate could be produced, then ``certified`` is False).
+    t : ndarray, shape (k,)
+        Multipliers T (Fazlyab's convention); 0 for neurons handled exactly
+        (linear or dropped).
+    rho : float
+        The certified ρ, ``value = sqrt(rho)`` rounded up.
+    certified : bool
+    seconds : float
+    iterations : int
+        Objective evaluations (each one :math:`kd^2` product and one eigh).
+    method : str
+    rho_dual : float
+        Lower bound on the optimum of the diagonal LipSDP-Neuron problem
+        (``rho / rho_dual - 1`` is the optimality gap of the multipliers).
+    spectral : float
+        The domain-aware spectral bound :math:`\|W\|_{op}(\sum a_\ell^2L_\ell^2)^{1/2}`
+        of the starting point.
+    n_free, n_linear, n_dropped : int
+    domain : Domain
+    """
+
+    value: float
+    t: np.ndarray
+    rho: float
+    certified: bool
+    seconds: float
+    iterations: int
+    method: str
+    rho_dual: float
+    spectral: float
+    n_free: int
+    n_linear: int
+    n_dropped: int
+    domain: Domain
+
+    @property
+    def gap(self) -> float:
+        """Relative optimality gap ``rho / rho_dual - 1`` (0 when exact)."""
+        if self.rho_dual <= 0:
+            return 0.0 if self.rho <= 0 else math.inf
+        return self.rho / self.rho_dual - 1
+
+    def to_dict(self) -> dict:
+        """JSON-friendly summary (without the multipliers)."""
+        return {"value": self.value, "rho": self.rho, "certified": self.certified,
+                "seconds": self.seconds, "iterations": self.iterations,
+                "method": self.method, "rho_dual": self.rho_dual, "gap": self.gap,
+                "spectral": self.spectral, "n_free": self.n_free,
+                "n_linear": self.n_linear, "n_dropped": self.n_dropped,
+                "domain": self.domain.label}
+
+
+def _result(net: TwoLayerNet, red: _Reduced, domain: Domain, t0: float, *, tol: float,
+            maxiter: int, row_space: bool, t_start=None) -> LipSDPResult:
+    S = red.sectors
+    counts = (int(S.free.sum()), int(S.linear.sum()), int(S.dropped.sum()))
+    out = solve_reduced(net, red, tol=tol, maxiter=maxiter, row_space=row_space,
+                        t_start=t_start)
+    T = np.zeros(net.k)
+    T[red.free_idx] = out.TF
+    rho = out.rho
+    if out.certified and rho == 0:
+        value = 0.0  # f is constant on the domain
+    elif out.certified:
+        value = float(np.nextafter(math.sqrt(rho), math.inf))
+        value = float(np.nextafter(value, math.inf))
+    else:
+        value, rho = math.inf, math.inf
+    return LipSDPResult(value=value, t=T, rho=float(rho), certified=out.certified,
+                        seconds=time.perf_counter() - t0, iterations=int(out.nfev),
+                        method=out.method, rho_dual=float(min(out.dual, rho)),
+                        spectral=math.sqrt(out.spec_rho), n_free=counts[0],
+                        n_linear=counts[1], n_dropped=counts[2], domain=domain)
+
+
+def _check_sectors(net: TwoLayerNet, sectors: NeuronSectors) -> NeuronSectors:
+    if not isinstance(sectors, NeuronSectors):
+        raise ValueError(f"sectors: expected NeuronSectors, got {type(sectors).__name__}")
+    k = net.k
+    arrs = (sectors.alpha, sectors.beta, sectors.free, sectors.linear)
+    if any(np.shape(x) != (k,) for x in arrs):
+        raise ValueError(f"sectors: every array must have shape ({k},)")
+    al, be = np.asarray(sectors.alpha, float), np.asarray(sectors.beta, float)
+    free, lin = np.asarray(sectors.free, bool), np.asarray(sectors.linear, bool)
+    if not (np.all(np.isfinite(al)) and np.all(np.isfinite(be))):
+        raise ValueError("sectors: alpha and beta must be finite")
+    if np.any(free & lin) or np.any(be[free] <= al[free]) or np.any(be[lin] != al[lin]):
+        raise ValueError("sectors: free neurons need alpha < beta, linear ones alpha == beta,"
+                         " and no neuron may be both")
+    return NeuronSectors(al, be, free, lin, sectors.method)
+
+
+def lipsdp_sector_bound(net: TwoLayerNet, sectors: NeuronSectors, *, tol: float = 1e-3,
+                        maxiter: int = 2000, row_space: bool = True,
+                        t_start=None) -> LipSDPResult:
+    r"""Certified LipSDP-Neuron bound for caller-supplied per-neuron sectors.
+
+    If, on a convex set :math:`C`, every free neuron's slope lies in
+    :math:`[\alpha_\ell, \beta_\ell]` along every segment of C, every linear neuron
+    has slope exactly :math:`\alpha_\ell = \beta_\ell` there, and the remaining
+    (dropped) neurons are constant on C, then the returned value bounds
+    :math:`\mathrm{Lip}_C(f)`, hence :math:`\sup_C\|\nabla f\|` (the module
+    docstring's argument with :math:`\Omega` replaced by C). Branch and bound
+    (:mod:`numerics.lipschitz.bnb`) calls this with the sectors of a region of the
+    activation arrangement. The caller is responsible for the sectors' validity;
+    rounding of the sectors themselves must be accounted for by the caller.
+
+    Parameters
+    ----------
+    net : TwoLayerNet
+    sectors : NeuronSectors
+        Arrays of shape (k,); free neurons need alpha < beta, linear ones alpha == beta.
+    tol, maxiter, row_space
+        As in :func:`lipsdp_upper_bound`.
+    t_start : array_like, shape (k,), optional
+        Multipliers to start from (e.g. a parent node's) when better than the
+        spectral point.
+
+    Returns
+    -------
+    LipSDPResult
+        ``domain`` is :math:`\mathbb R^d` as a placeholder (the set C is the caller's).
+
+    Examples
+    --------
+    >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0], "relu")
+    >>> S = NeuronSectors(np.array([1.0, 0.0]), np.array([1.0, 1.0]),
+    ...                   np.array([False, True]), np.array([True, False]), "region")
+    >>> res = lipsdp_sector_bound(net, S)
+    >>> res.certified, round(res.value, 6)      # on {x_1 > 0}: gradients (1, 0), (1, 1)
+    (True, 1.414214)
+    """
+    if not isinstance(net, TwoLayerNet):
+        raise ValueError(f"net: expected a TwoLayerNet, got {type(net).__name__}")
+    S = _check_sectors(net, sectors)
+    tol = as_finite_float(tol, "tol", positive=True)
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise ValueError(f"maxiter: must be an integer >= 1, got {maxiter!r}")
+    t0 = time.perf_counter()
+    if t_start is not None:
+        t_start = as_vector(t_start, "t_start", size=net.k)
+    red = reduce_with_sectors(net, S)
+    return _result(net, red, Domain.rd(), t0, tol=tol, maxiter=maxiter, row_space=row_space,
+                   t_start=t_start)
