@@ -355,7 +355,7 @@ def _check_budget(time_limit, node_limit) -> tuple[float, int]:
 def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *,
                                time_limit: float | None = 60.0,
                                node_limit: int | None = None, rtol: float = 1e-9,
-                               seed=0, lower_search: bool = True,
+                               seed=0, lower_search: bool = True, X=None,
                                lipsdp_tol: float = 1e-2, _sector_hook=None,
                                _prune_slack: float = 1.0) -> BnBResult:
     r"""Anytime certified bracket, exact when it closes, of :math:`\mathrm{Lip}_\Omega(f)`
@@ -377,6 +377,8 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
         For the initial local search (:func:`numerics.lipschitz.l2.gradient_lower_bound`).
     lower_search : bool
         Run that local search for the first incumbent.
+    X : array_like, shape (n, d), optional
+        Extra starting points of that search (e.g. the training data).
     lipsdp_tol : float
         Primal-dual tolerance of the node bounds (any value is certified; looser is
         faster and weaker).
@@ -411,8 +413,8 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
     t0 = time.perf_counter()
     S = _Search(net, domain, rtol, lipsdp_tol, _sector_hook, _prune_slack)
     if lower_search:
-        _, w = gradient_lower_bound(net, domain, seed=seed, n_random=128, polish_top=16,
-                                    n_vertex=256)
+        _, w = gradient_lower_bound(net, domain, X=X, seed=seed, n_random=128,
+                                    polish_top=16, n_vertex=256)
         if w is not None:
             S.offer(w.points[0])
     sig0 = _root_signs(net, domain)
