@@ -226,8 +226,8 @@ class _Search:
             v = w.verify(self.net, self.domain) * (1 - LOWER_SAFETY)
         except ValueError:
             return
-        if v > self.lower:
-            self.lower, self.witness = v, Witness("point", w.points, v)
+        if v > self.lower or self.witness is None:
+            self.lower, self.witness = max(v, self.lower), Witness("point", w.points, v)
 
     def push(self, sig: np.ndarray, x: np.ndarray | None, parent: _Node | None = None) -> None:
         self.nodes += 1

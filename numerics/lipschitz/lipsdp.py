@@ -113,9 +113,21 @@ after each smoothing level the dual is refined over :math:`Z \succeq 0` on the s
 the top eigenvectors (:math:`P = QZQ^T`) and the closed-form best response
 :math:`\tau_\ell = A c_\ell/(s\sqrt{q_\ell})`, :math:`A = \sum c_\ell\sqrt{q_\ell}`,
 :math:`s = A/(A + \sqrt\gamma)` is tried as a primal point. Each evaluation costs one
-:math:`k d^2` product (in float32 when :math:`k d^2 > 5\cdot 10^6`; the returned
+:math:`k r^2` product (in float32 when :math:`k r^2 > 5\cdot 10^6`; the returned
 ρ, the dual value and the certificate are always float64) and one partial
-:math:`d\times d` eigendecomposition.
+:math:`r\times r` eigendecomposition, where :math:`r = \dim\mathrm{span}\{w_\ell, g\}
+\le \min(d, k_F + 1)`: **the nonzero spectrum of R(T) lives in the row space of W**.
+Every :math:`w_\ell` (ℓ ∈ F) and g lie in :math:`V = \mathrm{span}\{w_\ell, g\}`; with Q an
+orthonormal basis of V, :math:`R(T) = QR_Q(T)Q^T` where :math:`R_Q` is R built from
+:math:`W_FQ` and :math:`Q^Tg`, and :math:`Q^TQ = I` gives the same nonzero eigenvalues
+(:math:`Rv = \lambda v`, :math:`\lambda \ne 0` forces :math:`v = Qy` with
+:math:`R_Qy = \lambda y`, and conversely); both are PSD, so
+:math:`\lambda_{\max}(R(T)) = \lambda_{\max}(R_Q(T))` for every T and the optimization
+runs in dimension r (:func:`numerics.lipschitz.lipsdp_certify.row_space_reduced`). The
+multipliers T are the same in both; the certificate below is always checked on the
+full d × d problem, so the floating-point Q never enters a certified number.
+:func:`lipsdp_sector_bound` runs the same machinery on caller-supplied sectors (the
+node bounds of branch and bound, ``docs/mathematics.md#branch-and-bound``).
 
 **Certification.** :func:`certify_multipliers` checks the reduced conditions (all
 :math:`T_\ell > 0`, :math:`s < 1` with rounding, and a Cholesky factorization of
