@@ -127,7 +127,8 @@ def trained(ks, limit: float, out: Path) -> list[dict]:
         t0 = time.perf_counter()
         rep = lipschitz_report(net, BALL, X=X, seed=0, exact=False)
         old_sec = time.perf_counter() - t0
-        res = branch_and_bound_lipschitz(net, BALL, seed=0, X=X, time_limit=limit)
+        res = branch_and_bound_lipschitz(net, BALL, seed=0, X=X, time_limit=limit,
+                                         witness=rep.lower_witness)
         rec = {"key": key, "table": "trained", "k": k, "fit_status": fit.status,
                "old_lower": rep.lower, "old_upper": rep.upper, "old_ratio": rep.upper / rep.lower,
                "old_seconds": old_sec, **res.to_dict(),

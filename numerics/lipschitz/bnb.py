@@ -355,7 +355,7 @@ def _check_budget(time_limit, node_limit) -> tuple[float, int]:
 def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *,
                                time_limit: float | None = 60.0,
                                node_limit: int | None = None, rtol: float = 1e-9,
-                               seed=0, lower_search: bool = True, X=None,
+                               seed=0, lower_search: bool = True, X=None, witness=None,
                                lipsdp_tol: float = 1e-2, _sector_hook=None,
                                _prune_slack: float = 1.0) -> BnBResult:
     r"""Anytime certified bracket, exact when it closes, of :math:`\mathrm{Lip}_\Omega(f)`
@@ -379,6 +379,9 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
         Run that local search for the first incumbent.
     X : array_like, shape (n, d), optional
         Extra starting points of that search (e.g. the training data).
+    witness : Witness, optional
+        A known point witness (e.g. ``lipschitz_report(...).lower_witness``); it is
+        re-verified before it becomes the incumbent.
     lipsdp_tol : float
         Primal-dual tolerance of the node bounds (any value is certified; looser is
         faster and weaker).
@@ -417,6 +420,11 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
                                     polish_top=16, n_vertex=256)
         if w is not None:
             S.offer(w.points[0])
+    if witness is not None:
+        if not isinstance(witness, Witness):
+            raise ValueError(f"witness: expected a Witness, got {type(witness).__name__}")
+        if witness.kind == "point":
+            S.offer(np.asarray(witness.points, dtype=float)[0])
     sig0 = _root_signs(net, domain)
     x0 = None if S.witness is None else S.witness.points[0]
     if x0 is not None and domain.kind == "sphere":

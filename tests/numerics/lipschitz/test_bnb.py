@@ -198,3 +198,19 @@ def test_bad_input_raises_naming_the_argument():
         branch_and_bound_lipschitz(np.zeros(3))
     with pytest.raises(ValueError, match="domain"):
         branch_and_bound_lipschitz(_net(0, 3, 1, "relu"), Domain.sphere(1.0))
+
+
+def test_a_given_witness_is_reverified_and_used():
+    from numerics.lipschitz.l2 import Witness
+
+    net = _net(2, 30, 6, "relu")
+    dom = Domain.ball(1.0)
+    rng = np.random.default_rng(0)
+    x = dom.sample(1, 6, rng)
+    w = Witness("point", x, 0.0)
+    v = w.verify(net, dom)
+    res = branch_and_bound_lipschitz(net, dom, lower_search=False, witness=w, node_limit=1,
+                                     time_limit=None)
+    assert res.lower >= v * (1 - 1e-12)
+    with pytest.raises(ValueError, match="witness"):
+        branch_and_bound_lipschitz(net, dom, witness=x)
