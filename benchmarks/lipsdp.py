@@ -13,7 +13,11 @@ Three tables:
    bound on the unit ball to the spectral and path-norm bounds and to the best
    certified gradient-norm lower bound found.
 
-Run: ``python benchmarks/lipsdp.py [--quick] [--threads N] [--out results.jsonl]``.
+``--shapes`` instead runs only the user-shape table: d in {256, 512, 784} with k = 256
+and d = 784 with k = 4096, the same network solved by the previous d x d optimizer
+(``row_space=False``) and by the row-space optimizer (before/after, medians).
+
+Run: ``python benchmarks/lipsdp.py [--quick | --shapes] [--threads N] [--out results.jsonl]``.
 ``--threads`` sets OPENBLAS_NUM_THREADS before numpy is imported (on a shared,
 oversubscribed machine one thread per process is much faster than two).
 """
