@@ -56,6 +56,7 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--ks", type=int, nargs="*", default=None)
     p.add_argument("--ds", type=int, nargs="*", default=None)
     p.add_argument("--out", default="results/exact.jsonl")
+    p.add_argument("--figures-only", action="store_true", help="redraw from --out")
     return p.parse_args()
 
 
@@ -149,25 +150,26 @@ def figures(rows: list[dict], stem: Path) -> None:
 
     from numerics.records import save_figure
 
-    clo = [r for r in rows if r.get("table") == "closure" and not r["skipped"]]
+    allc = [r for r in rows if r.get("table") == "closure"]
+    clo = [r for r in allc if not r["skipped"]]
     if clo:
-        ds = sorted({r["d"] for r in clo})
-        ks = sorted({r["k"] for r in clo})
+        ds = sorted({r["d"] for r in allc})
+        ks = sorted({r["k"] for r in allc})
         F = np.full((len(ds), len(ks)), np.nan)
         for i, d in enumerate(ds):
             for j, k in enumerate(ks):
                 cell = [r for r in clo if r["d"] == d and r["k"] == k]
                 if cell:
                     F[i, j] = np.mean([r["exact"] is not None for r in cell])
-        fig, ax = plt.subplots(figsize=(6, 4))
-        im = ax.imshow(F, vmin=0, vmax=1, cmap="viridis", origin="lower")
+        fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+        im = ax.imshow(F, vmin=0, vmax=1, cmap="viridis", origin="lower", aspect="auto")
         ax.set_xticks(range(len(ks)), [str(k) for k in ks])
         ax.set_yticks(range(len(ds)), [str(d) for d in ds])
         ax.set_xlabel("hidden units k")
         ax.set_ylabel("input dimension d")
         lim = clo[0]["time_limit"]
-        ax.set_title(f"Fraction of random ReLU nets whose Lipschitz\nbracket closed "
-                     f"(unit ball, {lim:g} s each; blank = skipped)")
+        ax.set_title(f"Random ReLU nets on the unit ball: fraction whose\n"
+                     f"Lipschitz bracket closed in {lim:g} s (blank: not run)")
         for i in range(len(ds)):
             for j in range(len(ks)):
                 if np.isfinite(F[i, j]):
@@ -178,7 +180,7 @@ def figures(rows: list[dict], stem: Path) -> None:
         plt.close(fig)
     tr = [r for r in rows if r.get("table") == "trained"]
     if tr:
-        fig, ax = plt.subplots(figsize=(6.5, 4))
+        fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
         for r in tr:
             h = np.array(r["history"])
             line, = ax.plot(h[:, 0], h[:, 2] / h[:, 1], label=f"k = {r['k']}: branch and bound")
@@ -188,7 +190,7 @@ def figures(rows: list[dict], stem: Path) -> None:
         ax.set_ylabel("certified upper / lower")
         ax.set_title("Trained interpolants (d = 24, n = 192), unit ball:\n"
                      "certified Lipschitz bracket against time")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         save_figure(fig, f"{stem}_trained")
         plt.close(fig)
 
@@ -201,6 +203,9 @@ def main() -> None:
     ks = args.ks or ((20, 50) if args.quick else KS)
     limit = 5.0 if args.quick else args.time_limit
     rows = []
+    if args.figures_only:
+        figures(read_records(out), out.with_suffix(""))
+        return
     if not args.skip_closure:
         rows += closure(ds, ks, 1 if args.quick else args.nets, limit, out)
     if not args.skip_trained:
