@@ -13,7 +13,11 @@ Three tables:
    bound on the unit ball to the spectral and path-norm bounds and to the best
    certified gradient-norm lower bound found.
 
-Run: ``python benchmarks/lipsdp.py [--quick] [--threads N] [--out results.jsonl]``.
+``--shapes`` instead runs only the user-shape table: d in {256, 512, 784} with k = 256
+and d = 784 with k = 4096, the same network solved by the previous d x d optimizer
+(``row_space=False``) and by the row-space optimizer (before/after, medians).
+
+Run: ``python benchmarks/lipsdp.py [--quick | --shapes] [--threads N] [--out results.jsonl]``.
 ``--threads`` sets OPENBLAS_NUM_THREADS before numpy is imported (on a shared,
 oversubscribed machine one thread per process is much faster than two).
 """
@@ -40,6 +44,9 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--ks", type=int, nargs="*", default=None, help="override the k grid")
     p.add_argument("--ds", type=int, nargs="*", default=None, help="override the d grid")
     p.add_argument("--out", default=None, help="append JSON lines here")
+    p.add_argument("--shapes", action="store_true",
+                   help="only the user-shape table: d in {256, 512, 784}, k = 256, and "
+                        "d = 784, k = 4096, full-dimension optimizer vs row space")
     return p.parse_args()
 
 
@@ -107,6 +114,39 @@ def scaling(ks, ds, repeats: int, out) -> list[dict]:
             print(f"{d:>4} {k:>6} {row['seconds_median']:>8.2f} {res.iterations:>6} "
                   f"{res.gap:>8.1e} {row['peak_mb']:>8.1f} {res.value:>9.4f} "
                   f"{res.spectral:>9.4f} {res.value / res.spectral:>6.3f}", flush=True)
+    return rows
+
+
+SHAPES = ((256, 256), (512, 256), (784, 256), (784, 4096))
+
+
+def shapes(repeats: int, out) -> list[dict]:
+    """Before/after of the row-space optimizer at the shapes users have: the same
+    network solved with ``row_space=False`` (the previous d x d optimizer) and
+    ``row_space=True``; medians of ``repeats`` runs (one run when k d^2 > 10^9)."""
+    rows = []
+    print("\n# user shapes (random ReLU nets, R^d, tol = 1e-3): before = d x d optimizer,"
+          " after = row space")
+    print(f"{'d':>4} {'k':>5} {'before s':>9} {'after s':>8} {'speedup':>8} "
+          f"{'value before':>13} {'value after':>12} {'rel diff':>9} {'gap after':>9}")
+    for d, k in SHAPES:
+        net = random_relu(k, d, seed=k + d)
+        reps = 1 if k * d * d > 1e9 else repeats
+        res = {}
+        for rs in (False, True):
+            runs = [run_once(net, Domain.rd(), row_space=rs) for _ in range(reps)]
+            secs = sorted(r[1] for r in runs)
+            res[rs] = (runs[0][0], secs[len(secs) // 2])
+        (rb, sb), (ra, sa) = res[False], res[True]
+        row = {"table": "shapes", "d": d, "k": k, "repeats": reps, "seconds_before": sb,
+               "seconds_after": sa, "value_before": rb.value, "value_after": ra.value,
+               "gap_before": rb.gap, "gap_after": ra.gap, "evals_before": rb.iterations,
+               "evals_after": ra.iterations, "method_after": ra.method,
+               "threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
+        rows.append(row)
+        _emit(out, row)
+        print(f"{d:>4} {k:>5} {sb:>9.2f} {sa:>8.2f} {sb / sa:>8.2f} {rb.value:>13.7f} "
+              f"{ra.value:>12.7f} {ra.value / rb.value - 1:>9.1e} {ra.gap:>9.1e}", flush=True)
     return rows
 
 
@@ -243,6 +283,9 @@ def main() -> int:
         widths, iters = (100, 200, 400), 2000
     ks = tuple(args.ks) if args.ks else ks
     ds = tuple(args.ds) if args.ds else ds
+    if args.shapes:
+        shapes(args.repeats, args.out)
+        return 0
     if not args.skip_scaling:
         scaling(ks, ds, args.repeats, args.out)
     if not args.no_cvxpy:

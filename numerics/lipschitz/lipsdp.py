@@ -114,9 +114,21 @@ after each smoothing level the dual is refined over :math:`Z \succeq 0` on the s
 the top eigenvectors (:math:`P = QZQ^T`) and the closed-form best response
 :math:`\tau_\ell = A c_\ell/(s\sqrt{q_\ell})`, :math:`A = \sum c_\ell\sqrt{q_\ell}`,
 :math:`s = A/(A + \sqrt\gamma)` is tried as a primal point. Each evaluation costs one
-:math:`k d^2` product (in float32 when :math:`k d^2 > 5\cdot 10^6`; the returned
+:math:`k r^2` product (in float32 when :math:`k r^2 > 5\cdot 10^6`; the returned
 ρ, the dual value and the certificate are always float64) and one partial
-:math:`d\times d` eigendecomposition.
+:math:`r\times r` eigendecomposition, where :math:`r = \dim\mathrm{span}\{w_\ell, g\}
+\le \min(d, k_F + 1)`: **the nonzero spectrum of R(T) lives in the row space of W**.
+Every :math:`w_\ell` (ℓ ∈ F) and g lie in :math:`V = \mathrm{span}\{w_\ell, g\}`; with Q an
+orthonormal basis of V, :math:`R(T) = QR_Q(T)Q^T` where :math:`R_Q` is R built from
+:math:`W_FQ` and :math:`Q^Tg`, and :math:`Q^TQ = I` gives the same nonzero eigenvalues
+(:math:`Rv = \lambda v`, :math:`\lambda \ne 0` forces :math:`v = Qy` with
+:math:`R_Qy = \lambda y`, and conversely); both are PSD, so
+:math:`\lambda_{\max}(R(T)) = \lambda_{\max}(R_Q(T))` for every T and the optimization
+runs in dimension r (:func:`numerics.lipschitz.lipsdp_certify.row_space_reduced`). The
+multipliers T are the same in both; the certificate below is always checked on the
+full d × d problem, so the floating-point Q never enters a certified number.
+:func:`lipsdp_sector_bound` runs the same machinery on caller-supplied sectors (the
+node bounds of branch and bound, ``docs/mathematics.md#branch-and-bound``).
 
 **Certification.** :func:`certify_multipliers` checks the reduced conditions (all
 :math:`T_\ell > 0`, :math:`s < 1` with rounding, and a Cholesky factorization of
@@ -145,15 +157,22 @@ import hashlib
 import math
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-import scipy.linalg as sla
-from scipy.optimize import minimize
 
 from numerics._validate import as_finite_float, as_vector
 from numerics.domain import Domain
+from numerics.lipschitz.lipsdp_certify import (
+    NeuronSectors,
+    _certify,
+    _dual,
+    _Reduced,
+    _reduced_from,
+    _spectral_T,
+    reduce_with_sectors,
+)
+from numerics.lipschitz.lipsdp_solve import LipSDPResult, _result, lipsdp_sector_bound
 from numerics.models import TwoLayerNet
 from theory.activations import get_activation
 
@@ -167,46 +186,15 @@ __all__ = [
     "spectral_multipliers",
     "sdp_dual_value",
     "lipsdp_upper_bound",
+    "lipsdp_sector_bound",
 ]
 
 _RD = Domain.rd()
-_U = np.finfo(float).eps / 2  # unit round-off
-_STAGE_EVALS = 25  # L-BFGS evaluations per smoothing level
-_F32_WORK = 5e6  # k d^2 above which optimization steps form the Gram matrix in float32
-_SAFETY = 4.0
 
 
 # ----------------------------------------------------------------------------
 # sectors
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class NeuronSectors:
-    r"""Per-neuron slope sectors :math:`[\alpha_\ell, \beta_\ell]` on a domain.
-
-    Attributes
-    ----------
-    alpha, beta : ndarray, shape (k,)
-        Sector ends (0 for dropped neurons).
-    free : ndarray of bool, shape (k,)
-        :math:`\delta_\ell > 0`, :math:`a_\ell \ne 0`, :math:`w_\ell \ne 0`: neurons that
-        carry a multiplier.
-    linear : ndarray of bool, shape (k,)
-        Exactly linear on the domain with nonzero slope: merged into :math:`u`.
-    method : str
-        ``'per-neuron'`` (piecewise linear, exact per neuron) or ``'common'``.
-    """
-
-    alpha: np.ndarray
-    beta: np.ndarray
-    free: np.ndarray
-    linear: np.ndarray
-    method: str
-
-    @property
-    def dropped(self) -> np.ndarray:
-        """Neurons that contribute nothing on the domain, bool (k,)."""
-        return ~(self.free | self.linear)
-
 
 def _domain_radius(domain: Domain, d: int) -> float | None:
     if not isinstance(domain, Domain):
@@ -319,73 +307,12 @@ def neuron_sectors(net: TwoLayerNet, domain: Domain = _RD) -> NeuronSectors | No
     return NeuronSectors(alpha, beta, free, linear, method)
 
 
-# ----------------------------------------------------------------------------
-# the reduced problem
-# ----------------------------------------------------------------------------
-@dataclass
-class _Reduced:
-    """Data of the reduced problem over the free neurons."""
-
-    WF: np.ndarray  # (kF, d)
-    aF: np.ndarray
-    alphaF: np.ndarray
-    betaF: np.ndarray
-    free_idx: np.ndarray
-    u: np.ndarray  # (d,) linear part
-    g: np.ndarray  # (d,)
-    g_abs: np.ndarray  # (d,) sum of |terms| of g, for rounding bounds
-    closed: bool  # block-diagonal case: s <= 1 allowed
-    sectors: NeuronSectors
-    d: int
-    wn2: np.ndarray = field(default=None)  # squared row norms of WF
-
-    @property
-    def delta(self) -> np.ndarray:
-        return self.betaF - self.alphaF
-
-    @property
-    def mu(self) -> np.ndarray:
-        return (self.alphaF + self.betaF) / 2
-
-    @property
-    def c(self) -> np.ndarray:
-        return np.abs(self.aF) * self.delta / 2
-
-    @property
-    def kF(self) -> int:
-        return self.WF.shape[0]
-
 
 def _reduce(net: TwoLayerNet, domain: Domain) -> _Reduced | None:
     S = neuron_sectors(net, domain)
     if S is None:
         return None
-    F = np.flatnonzero(S.free)
-    Lin = np.flatnonzero(S.linear)
-    mu = (S.alpha + S.beta) / 2
-    WF = np.ascontiguousarray(net.W[F])
-    aF = net.a[F]
-    am = net.a * mu
-    u = net.W[Lin].T @ am[Lin] if Lin.size else np.zeros(net.d)
-    g = WF.T @ am[F] + u
-    idx = np.concatenate([F, Lin])
-    g_abs = np.abs(net.W[idx]).T @ np.abs(am[idx]) if idx.size else np.zeros(net.d)
-    closed = bool(Lin.size == 0 and np.all(mu[F] == 0))
-    return _Reduced(WF, aF, S.alpha[F], S.beta[F], F, u, g, g_abs, closed, S, net.d,
-                    np.einsum("ij,ij->i", WF, WF))
-
-
-def _tau_from_T(red: _Reduced, T: np.ndarray) -> np.ndarray:
-    return T * red.delta**2 / 2
-
-
-def _T_from_tau(red: _Reduced, tau: np.ndarray) -> np.ndarray:
-    return 2 * tau / red.delta**2
-
-
-def _gram(WF: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    G = WF.T @ (WF * tau[:, None])
-    return (G + G.T) / 2
+    return reduce_with_sectors(net, S)
 
 
 def _as_multipliers(net: TwoLayerNet, t) -> np.ndarray:
@@ -419,17 +346,6 @@ def reduced_matrix(net: TwoLayerNet, t, domain: Domain = _RD) -> np.ndarray | No
     return _reduced_from(red, T[red.free_idx])
 
 
-def _reduced_from(red: _Reduced, TF: np.ndarray) -> np.ndarray | None:
-    if red.kF and np.any(TF <= 0):
-        return None
-    tau = _tau_from_T(red, TF)
-    s = float(np.sum(red.aF**2 / (2 * TF))) if red.kF else 0.0
-    M = _gram(red.WF, tau) if red.kF else np.zeros((red.d, red.d))
-    if red.closed:
-        return M if s <= 1 else None
-    if s >= 1:
-        return None
-    return M + np.outer(red.g, red.g) / (1 - s)
 
 
 def lipsdp_matrix(net: TwoLayerNet, t, rho: float, domain: Domain = _RD) -> np.ndarray:
@@ -458,43 +374,6 @@ def lipsdp_matrix(net: TwoLayerNet, t, rho: float, domain: Domain = _RD) -> np.n
     return (M + M.T) / 2
 
 
-def _certify(red: _Reduced, TF: np.ndarray, rho: float) -> bool:
-    """Floating-point certificate of M(rho, T) >= 0 via the reduced form."""
-    if not (math.isfinite(rho) and rho >= 0):
-        return False
-    d, kF = red.d, red.kF
-    if kF == 0:
-        # f is linear on the domain with gradient g = u: need rho >= ||g||^2
-        err = _SAFETY * (len(red.sectors.alpha) + d + 8) * _U * float(np.linalg.norm(red.g_abs))
-        return rho >= (float(np.linalg.norm(red.g)) + err) ** 2 * (1 + 8 * _U)
-    if not np.all(np.isfinite(TF)) or np.any(TF <= 0):
-        return False
-    gk = (kF + 8) * _U
-    s = float(np.sum(red.aF**2 / (2 * TF)))
-    s_up = s * (1 + 2 * gk)
-    tau = _tau_from_T(red, TF)
-    if red.closed:
-        if s_up > 1:
-            return False
-        theta = 0.0
-    else:
-        if s_up >= 1:
-            return False
-        theta = (1 / (1 - s_up)) * (1 + 8 * _U)
-    G = _gram(red.WF, tau)
-    gn = float(np.linalg.norm(red.g))
-    gan = float(np.linalg.norm(red.g_abs))
-    trG = float(np.sum(tau * red.wn2))
-    gam_all = (kF + d + 8) * _U
-    margin = _SAFETY * gam_all * (d * rho + trG + theta * (gn + gan) ** 2)
-    A = (rho - margin) * np.eye(d) - G
-    if theta:
-        A -= theta * np.outer(red.g, red.g)
-    try:
-        sla.cholesky(A, lower=True, check_finite=True)
-    except (np.linalg.LinAlgError, ValueError):
-        return False
-    return True
 
 
 def certify_multipliers(net: TwoLayerNet, t, rho: float, domain: Domain = _RD) -> bool:
@@ -536,20 +415,6 @@ def certify_multipliers(net: TwoLayerNet, t, rho: float, domain: Domain = _RD) -
     return _certify(red, T[red.free_idx], rho)
 
 
-def _spectral_T(net: TwoLayerNet, red: _Reduced) -> tuple[np.ndarray, float]:
-    """The spectral-point multipliers over free neurons and the spectral rho."""
-    S = red.sectors
-    idx = np.flatnonzero(S.free | S.linear)
-    L = np.maximum(np.abs(S.alpha), np.abs(S.beta))[idx]
-    Lam = float(np.sum((net.a[idx] * L) ** 2))
-    Wop = float(np.linalg.norm(net.W[idx], 2)) if idx.size else 0.0
-    LF = np.maximum(np.abs(red.alphaF), np.abs(red.betaF))
-    TF = Lam / (red.delta * LF) if red.kF else np.zeros(0)
-    if red.closed:
-        # s(T) = 1 exactly here; a relative 1e-10 keeps s <= 1 through rounding
-        # (and scales the bound by at most that much)
-        TF = TF * (1 + 1e-10)
-    return TF, Wop**2 * Lam
 
 
 def spectral_multipliers(net: TwoLayerNet, domain: Domain = _RD) -> np.ndarray | None:
@@ -574,16 +439,6 @@ def spectral_multipliers(net: TwoLayerNet, domain: Domain = _RD) -> np.ndarray |
     return T
 
 
-def _dual(red: _Reduced, Q: np.ndarray, p: np.ndarray) -> float:
-    """D(P) for P = Q diag(p) Q^T (p >= 0, normalized to trace 1)."""
-    p = p / p.sum()
-    WQ = red.WF @ Q
-    q = np.maximum((WQ**2) @ p, 0.0)
-    gam = max(float(((red.g @ Q) ** 2) @ p), 0.0)
-    A = float(red.c @ np.sqrt(q))
-    if red.closed:
-        return A**2
-    return (A + math.sqrt(gam)) ** 2
 
 
 def sdp_dual_value(net: TwoLayerNet, P, domain: Domain = _RD) -> float | None:
@@ -618,235 +473,8 @@ def sdp_dual_value(net: TwoLayerNet, P, domain: Domain = _RD) -> float | None:
 # ----------------------------------------------------------------------------
 # optimization
 # ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class LipSDPResult:
-    r"""Outcome of :func:`lipsdp_upper_bound`.
-
-    Attributes
-    ----------
-    value : float
-        Certified upper bound on :math:`\mathrm{Lip}_\Omega(f)` (``inf`` only if no
-        certificate could be produced, then ``certified`` is False).
-    t : ndarray, shape (k,)
-        Multipliers T (Fazlyab's convention); 0 for neurons handled exactly
-        (linear or dropped).
-    rho : float
-        The certified ρ, ``value = sqrt(rho)`` rounded up.
-    certified : bool
-    seconds : float
-    iterations : int
-        Objective evaluations (each one :math:`kd^2` product and one eigh).
-    method : str
-    rho_dual : float
-        Lower bound on the optimum of the diagonal LipSDP-Neuron problem
-        (``rho / rho_dual - 1`` is the optimality gap of the multipliers).
-    spectral : float
-        The domain-aware spectral bound :math:`\|W\|_{op}(\sum a_\ell^2L_\ell^2)^{1/2}`
-        of the starting point.
-    n_free, n_linear, n_dropped : int
-    domain : Domain
-    """
-
-    value: float
-    t: np.ndarray
-    rho: float
-    certified: bool
-    seconds: float
-    iterations: int
-    method: str
-    rho_dual: float
-    spectral: float
-    n_free: int
-    n_linear: int
-    n_dropped: int
-    domain: Domain
-
-    @property
-    def gap(self) -> float:
-        """Relative optimality gap ``rho / rho_dual - 1`` (0 when exact)."""
-        if self.rho_dual <= 0:
-            return 0.0 if self.rho <= 0 else math.inf
-        return self.rho / self.rho_dual - 1
-
-    def to_dict(self) -> dict:
-        """JSON-friendly summary (without the multipliers)."""
-        return {"value": self.value, "rho": self.rho, "certified": self.certified,
-                "seconds": self.seconds, "iterations": self.iterations,
-                "method": self.method, "rho_dual": self.rho_dual, "gap": self.gap,
-                "spectral": self.spectral, "n_free": self.n_free,
-                "n_linear": self.n_linear, "n_dropped": self.n_dropped,
-                "domain": self.domain.label}
-
-
-def _top_eigh(M: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
-    """The r largest eigenpairs of a symmetric matrix, ascending (MRRR, subset)."""
-    d = M.shape[0]
-    r = min(r, d)
-    if r >= d // 2:
-        return np.linalg.eigh(M)
-    return sla.eigh(M, subset_by_index=[d - r, d - 1], driver="evr", check_finite=False)
-
-
-class _Objective:
-    """Smoothed lambda_max in the (u, v) parametrization, with bookkeeping.
-
-    Tracks the best exact lambda_max (primal) and the best dual value D(P) seen;
-    every evaluation's smoothed projector P gives a valid dual value."""
-
-    def __init__(self, red: _Reduced, scale: float):
-        self.red = red
-        self.logc2 = 2 * np.log(red.c)
-        self.gg = np.outer(red.g, red.g)
-        self.scale = scale
-        self.temp = 1e-2
-        self.nfev = 0
-        self.r = min(red.d, 16)
-        self.best_rho = math.inf
-        self.best_tau = None
-        self.best_dual = 0.0
-        self.last = None
-        # float32 Gram matrices for the (many) optimization steps on large problems;
-        # every reported or certified number is recomputed in float64.
-        big = red.kF * red.d * red.d > _F32_WORK
-        self.W32 = red.WF.astype(np.float32) if big else None
-
-    def tau(self, x: np.ndarray) -> tuple[np.ndarray, float]:
-        red = self.red
-        if red.closed:
-            uu = x
-            sig_log, theta = 0.0, 0.0
-        else:
-            uu, v = x[:-1], float(x[-1])
-            sig_log = -np.logaddexp(0.0, -v)  # log sigmoid(v)
-            theta = 1.0 + math.exp(v)
-        lse = np.logaddexp.reduce(uu)
-        return np.exp(self.logc2 - uu + lse - sig_log), theta
-
-    def matrix(self, tau: np.ndarray, theta: float) -> np.ndarray:
-        t32 = tau.astype(np.float32) if self.W32 is not None else None
-        if t32 is not None and np.all(np.isfinite(t32)) and float(t32.max()) < 1e30:
-            W32 = self.W32
-            M = (W32.T @ (W32 * t32[:, None])).astype(float)
-            M = (M + M.T) / 2
-        else:
-            M = _gram(self.red.WF, tau)
-        if theta:
-            M += theta * self.gg
-        return M
-
-    def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        red = self.red
-        tau, theta = self.tau(x)
-        M = self.matrix(tau, theta)
-        T = self.temp * self.scale
-        while True:
-            lam, Q = _top_eigh(M, self.r)
-            lmax = float(lam[-1])
-            if lam.size == red.d or lam[0] < lmax - 40 * T:
-                break
-            self.r = min(red.d, 2 * self.r)
-        self.nfev += 1
-        if lmax < self.best_rho:
-            self.best_rho, self.best_tau = lmax, tau.copy()
-        z = (lam - lmax) / T
-        keep = z > -40
-        w = np.exp(z[keep])
-        F = lmax + T * math.log(w.sum())
-        p = w / w.sum()
-        Qr = Q[:, keep]
-        WQ = red.WF @ Qr
-        q = (WQ**2) @ p
-        gam = float(((red.g @ Qr) ** 2) @ p)
-        A = float(red.c @ np.sqrt(np.maximum(q, 0.0)))
-        dual = A**2 if red.closed else (A + math.sqrt(max(gam, 0.0))) ** 2
-        if dual > self.best_dual:
-            self.best_dual = dual
-        self.last = (lam, Q, p)
-        qt = q * tau
-        sqt = float(qt.sum())
-        pi = np.exp(x[:red.kF] - np.logaddexp.reduce(x[:red.kF]))
-        grad_u = -qt + pi * sqt
-        if red.closed:
-            grad = grad_u
-        else:
-            v = float(x[-1])
-            sig = 1 / (1 + math.exp(-v))
-            grad = np.append(grad_u, -(1 - sig) * sqt + gam * (theta - 1))
-        return F / self.scale, grad / self.scale
-
-    def refine_dual(self, rmax: int = 32) -> np.ndarray | None:
-        """Maximize D(Q Z Q^T) over Z >= 0, tr Z = 1 on the span Q of the top
-        eigenvectors of the last evaluation (Z = B B^T / |B|_F^2, L-BFGS); record the
-        dual value and return the best-response multipliers tau(P)."""
-        if self.last is None:
-            return None
-        red = self.red
-        lam, Q, p = self.last
-        r = min(rmax, lam.size)
-        Qr = Q[:, -r:]
-        Y = red.WF @ Qr  # (kF, r)
-        yg = red.g @ Qr
-        c = red.c
-        closed = red.closed
-        p0 = np.zeros(r)
-        m = min(r, p.size)
-        p0[r - m:] = p[-m:]
-        B0 = np.diag(np.sqrt(p0 + 1e-3 / r))
-
-        def neg_phi(bflat):
-            B = bflat.reshape(r, r)
-            nB = float(np.sum(B * B))
-            YB = Y @ B
-            n = np.sqrt(np.maximum(np.einsum("ij,ij->i", YB, YB), 1e-300))
-            gB = yg @ B
-            ng = math.sqrt(max(float(gB @ gB), 1e-300))
-            phi = float(c @ n) + (0.0 if closed else ng)
-            G = Y.T @ ((c / n)[:, None] * YB)
-            if not closed:
-                G += np.outer(yg, gB) / ng
-            val = phi / math.sqrt(nB)
-            grad = G / math.sqrt(nB) - phi * B / nB**1.5
-            return -val, -grad.ravel()
-
-        res = minimize(neg_phi, B0.ravel(), jac=True, method="L-BFGS-B",
-                       options={"maxiter": 60})
-        B = res.x.reshape(r, r)
-        Z = B @ B.T
-        Z /= np.trace(Z)
-        q = np.maximum(np.einsum("ij,jk,ik->i", Y, Z, Y), 0.0)
-        gam = max(float(yg @ Z @ yg), 0.0)
-        A = float(c @ np.sqrt(q))
-        dual = A**2 if closed else (A + math.sqrt(gam)) ** 2
-        if dual > self.best_dual:
-            self.best_dual = dual
-        q = np.maximum(q, 1e-300 + 1e-14 * q.max())
-        if closed:
-            s = 1.0
-        else:
-            sg = math.sqrt(gam)
-            s = min(A / (A + sg), 1 - 1e-12) if A + sg > 0 else 0.5
-        return A * c / (s * np.sqrt(q))
-
-
-def _x_from_tau(red: _Reduced, tau: np.ndarray) -> np.ndarray:
-    r = red.c**2 / tau
-    s = float(r.sum())
-    uu = np.log(r / s)
-    if red.closed:
-        return uu
-    s = min(max(s, 1e-12), 1 - 1e-12)
-    return np.append(uu, math.log(s / (1 - s)))
-
-
-def _eval_rho(red: _Reduced, tau: np.ndarray) -> float:
-    M = _reduced_from(red, _T_from_tau(red, tau))
-    if M is None:
-        return math.inf
-    return float(_top_eigh(M, 1)[0][-1])
-
-
 def lipsdp_upper_bound(net: TwoLayerNet, domain: Domain = _RD, *, tol: float = 1e-3,
-                       maxiter: int = 2000) -> LipSDPResult | None:
+                       maxiter: int = 2000, row_space: bool = True) -> LipSDPResult | None:
     r"""Certified LipSDP-Neuron upper bound on :math:`\mathrm{Lip}_\Omega(f)`.
 
     Minimizes :math:`\lambda_{\max}(R(T))` over diagonal multipliers (module
@@ -870,6 +498,11 @@ def lipsdp_upper_bound(net: TwoLayerNet, domain: Domain = _RD, *, tol: float = 1
         Target relative primal–dual gap ``rho/rho_dual - 1`` of the multipliers.
     maxiter : int
         Cap on objective evaluations.
+    row_space : bool
+        Optimize in the row space of W when its dimension r is below 0.9 d
+        (:func:`numerics.lipschitz.lipsdp_certify.row_space_reduced`: the same
+        :math:`\lambda_{\max}` for every T, cost :math:`k r^2` instead of
+        :math:`k d^2` per step); the certificate is always checked in dimension d.
 
     Returns
     -------
@@ -895,89 +528,4 @@ def lipsdp_upper_bound(net: TwoLayerNet, domain: Domain = _RD, *, tol: float = 1
     red = _reduce(net, domain)
     if red is None:
         return None
-    S = red.sectors
-    counts = (int(S.free.sum()), int(S.linear.sum()), int(S.dropped.sum()))
-    TF0, spec_rho = _spectral_T(net, red)
-    spectral = math.sqrt(spec_rho)
-    nfev = 0
-    if red.kF == 0:
-        rho_lin = float(red.g @ red.g)
-        tau_best, rho_best, dual = np.zeros(0), rho_lin, rho_lin
-        method = "linear on domain"
-    else:
-        tau0 = _tau_from_T(red, TF0)
-        if not red.closed:
-            # the spectral point can sit on s = 1 up to rounding when g is tiny
-            s0 = float(np.sum(red.c**2 / tau0))
-            if s0 >= 1 - 1e-9:
-                tau0 = tau0 * (s0 / (1 - 1e-9))
-        rho0 = _eval_rho(red, tau0)
-        if not math.isfinite(rho0):
-            tau0 = tau0 * (1 + 1e-6)
-            rho0 = _eval_rho(red, tau0)
-        obj = _Objective(red, max(rho0, np.finfo(float).tiny))
-        obj.best_rho, obj.best_tau = rho0, tau0.copy()
-        x = _x_from_tau(red, tau0)
-        bounds = [(-60.0, 60.0)] * x.size
-        method = "smoothed-eig L-BFGS"
-        schedule = [1e-2, 3e-3, 1e-3, 3e-4, 1e-4, 3e-5, 1e-5, 3e-6, 1e-6]
-        stage = 0
-        while obj.nfev < maxiter:
-            eps = schedule[min(stage, len(schedule) - 1)]
-            before = (obj.best_rho, obj.best_dual)
-            obj.temp = eps
-            obj.scale = max(obj.best_rho, np.finfo(float).tiny)
-            cap = min(maxiter - obj.nfev, _STAGE_EVALS)
-            res = minimize(obj, x, jac=True, method="L-BFGS-B", bounds=bounds,
-                           options={"maxfun": cap, "maxiter": cap, "ftol": eps * 1e-3,
-                                    "gtol": 1e-12, "maxcor": 20})
-            x = res.x
-            # dual refinement on the top eigenspace, then its best-response multipliers
-            tau_dp = obj.refine_dual()
-            if tau_dp is not None and np.all(np.isfinite(tau_dp)) and np.all(tau_dp > 0):
-                r = _eval_rho(red, tau_dp)
-                obj.nfev += 1
-                if r < obj.best_rho:
-                    obj.best_rho, obj.best_tau = r, tau_dp
-                    x = _x_from_tau(red, tau_dp)
-            if obj.best_dual > 0 and obj.best_rho / obj.best_dual - 1 <= tol:
-                break
-            stage += 1
-            if stage >= len(schedule) and (obj.best_rho >= before[0] * (1 - 1e-9)
-                                           and obj.best_dual <= before[1] * (1 + 1e-9)):
-                break  # no progress at the finest smoothing
-        tau_best, dual = obj.best_tau, obj.best_dual
-        rho_best = _eval_rho(red, tau_best)  # float64, whatever the optimizer used
-        nfev = obj.nfev
-    # ---- certification ----
-    # lambda_max(R((1+b)T)) <= (1+b) lambda_max(R(T)): scaling T up lowers s and
-    # scales the Gram term, so try T(1+b) with rho (1+b)^2 for growing b.
-    TF = _T_from_tau(red, tau_best) if red.kF else np.zeros(0)
-    rho, certified = math.inf, False
-    bump0 = _SAFETY * (red.kF + red.d + 8) * _U * red.d
-    for label, TF_try, rho_try in (("", TF, rho_best),
-                                   (" (fallback: spectral multipliers)", TF0, spec_rho)):
-        bump = bump0
-        for _ in range(40):
-            cand = rho_try * (1 + bump) ** 2
-            if _certify(red, TF_try * (1 + bump), cand):
-                rho, certified, TF = cand, True, TF_try * (1 + bump)
-                method += label
-                break
-            bump *= 2
-        if certified or red.kF == 0:
-            break
-    T = np.zeros(net.k)
-    T[red.free_idx] = TF
-    if certified and rho == 0:
-        value = 0.0  # f is constant on the domain
-    elif certified:
-        value = float(np.nextafter(math.sqrt(rho), math.inf))
-        value = float(np.nextafter(value, math.inf))
-    else:
-        value, rho = math.inf, math.inf
-    return LipSDPResult(value=value, t=T, rho=float(rho), certified=certified,
-                        seconds=time.perf_counter() - t0, iterations=int(nfev),
-                        method=method, rho_dual=float(min(dual, rho)), spectral=spectral,
-                        n_free=counts[0], n_linear=counts[1], n_dropped=counts[2],
-                        domain=domain)
+    return _result(net, red, domain, t0, tol=tol, maxiter=maxiter, row_space=row_space)

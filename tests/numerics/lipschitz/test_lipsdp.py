@@ -348,3 +348,91 @@ def test_bad_input_raises_naming_the_argument():
         sdp_dual_value(net, np.eye(3))
     with pytest.raises(ValueError, match="P"):
         sdp_dual_value(net, -np.eye(2))
+
+
+# ---------------------------------------------------------------------------
+# the row-space optimizer and caller-supplied sectors
+# ---------------------------------------------------------------------------
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 6), extra=st.integers(3, 20),
+       act=st.sampled_from(PL_ACTS), dom=st.sampled_from(DOMAINS[:2]))
+def test_row_space_reduction_keeps_lambda_max(seed, k, extra, act, dom):
+    from numerics.lipschitz.lipsdp import _reduce
+    from numerics.lipschitz.lipsdp_certify import _reduced_from, row_space_reduced
+
+    net = _net(seed, k, k + extra, act)
+    red = _reduce(net, dom)
+    assume(red.kF > 0)
+    opt = row_space_reduced(red)
+    assert opt.d <= red.kF + 1 < red.d
+    rng = np.random.default_rng(seed)
+    TF = np.asarray(spectral_multipliers(net, dom))[red.free_idx] * rng.uniform(1, 3, red.kF)
+    full, small = _reduced_from(red, TF), _reduced_from(opt, TF)
+    lam_full = float(np.linalg.eigvalsh(full)[-1])
+    lam_small = float(np.linalg.eigvalsh(small)[-1])
+    assert abs(lam_full - lam_small) <= 1e-10 * lam_full
+    if opt.d > 1:
+        # a wrong basis (one direction dropped) changes lambda_max and is caught
+        from dataclasses import replace
+
+        bad = replace(opt, WF=opt.WF[:, 1:], g=opt.g[1:], u=opt.u[1:], d=opt.d - 1)
+        lam_bad = float(np.linalg.eigvalsh(_reduced_from(bad, TF))[-1])
+        assert lam_bad < lam_full * (1 - 1e-8)
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 12), extra=st.integers(3, 30),
+       act=st.sampled_from(PL_ACTS), dom=st.sampled_from(DOMAINS[:2]))
+@example(seed=1, k=6, extra=24, act="abs", dom=Domain.rd())
+def test_row_space_optimizer_gives_the_same_certified_value(seed, k, extra, act, dom):
+    net = _net(seed, k, k + extra, act)
+    new = lipsdp_upper_bound(net, dom, row_space=True)
+    old = lipsdp_upper_bound(net, dom, row_space=False)
+    assert new.certified and old.certified
+    # never worse than the d x d optimizer (which can stall at the spectral point when
+    # d >> k: seed=1, k=6, extra=24, abs on R^d), and never below a proved lower bound
+    # on the optimum of the same problem
+    assert new.rho <= old.rho * (1 + 2.1e-3)
+    assert new.rho >= max(new.rho_dual, old.rho_dual) * (1 - 1e-12)
+    # the certificate is the full (d + k) x (d + k) one, whatever the optimizer used
+    assert certify_multipliers(net, new.t, new.rho, dom)
+    assert not certify_multipliers(net, new.t, new.rho * (1 - 1e-3) * new.rho_dual / new.rho,
+                                   dom)
+
+
+def test_sector_bound_bounds_every_pattern_gradient_in_its_sectors():
+    from numerics.lipschitz.lipsdp import lipsdp_sector_bound
+    from numerics.lipschitz.lipsdp_certify import NeuronSectors
+
+    net = _net(4, 6, 3, "relu")
+    fixed_on = np.array([True, False, False, True, False, False])
+    S = NeuronSectors(np.where(fixed_on, 1.0, 0.0), np.ones(6), ~fixed_on, fixed_on, "test")
+    res = lipsdp_sector_bound(net, S)
+    assert res.certified
+    best = 0.0
+    for bits in range(16):
+        s = fixed_on.astype(float)
+        s[~fixed_on] = [(bits >> i) & 1 for i in range(4)]
+        best = max(best, float(np.linalg.norm(net.W.T @ (net.a * s))))
+    assert res.value >= best
+    # the same sectors with the fixed neurons wrongly dropped lose the bound's validity
+    wrong = NeuronSectors(np.zeros(6), np.where(fixed_on, 0.0, 1.0), ~fixed_on,
+                          np.zeros(6, bool), "wrong")
+    assert lipsdp_sector_bound(net, wrong).value < best
+
+
+def test_sector_bound_rejects_bad_sectors():
+    from numerics.lipschitz.lipsdp import lipsdp_sector_bound
+    from numerics.lipschitz.lipsdp_certify import NeuronSectors
+
+    net = _net(0, 3, 2, "relu")
+    one = np.ones(3, bool)
+    with pytest.raises(ValueError, match="sectors"):
+        lipsdp_sector_bound(net, "not sectors")
+    with pytest.raises(ValueError, match="sectors"):
+        lipsdp_sector_bound(net, NeuronSectors(np.zeros(2), np.ones(2), one[:2], ~one[:2], ""))
+    with pytest.raises(ValueError, match="sectors"):  # free with alpha >= beta
+        lipsdp_sector_bound(net, NeuronSectors(np.ones(3), np.ones(3), one, ~one, ""))
+    with pytest.raises(ValueError, match="sectors"):
+        lipsdp_sector_bound(net, NeuronSectors(np.full(3, np.nan), np.ones(3), one, ~one, ""))
+    with pytest.raises(ValueError, match="t_start"):
+        lipsdp_sector_bound(net, NeuronSectors(np.zeros(3), np.ones(3), one, ~one, ""),
+                            t_start=[1.0])

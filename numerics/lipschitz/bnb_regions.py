@@ -1,0 +1,315 @@
+r"""Regions of the activation arrangement for branch and bound: lifted coordinates,
+maximal-margin points and rigorous emptiness proofs (``docs/mathematics.md#branch-and-bound``).
+
+A node fixes signs :math:`\sigma_j \in \{\pm1\}` of some neurons; its region is
+:math:`\{x\in\Omega : \sigma_j(w_j\cdot x + b_j) > 0\}`. Two liftings make every region
+a subset of a bounded convex set :math:`K` in coordinates z, with pre-activations
+:math:`p_j(z) = A_j\cdot z + c_j`:
+
+- **ball** :math:`B_R` (and the sphere, through its ball): :math:`z = x`, :math:`A_j = w_j`,
+  :math:`c_j = b_j`, :math:`K = B_R`.
+- :math:`\mathbb R^d` (**homogenized**): :math:`z = (x, t)\in\mathbb R^{d+1}`,
+  :math:`A_j = (w_j, b_j)`, :math:`c_j = 0`, plus :math:`t > 0`, and
+  :math:`K = [-1, 1]^{d+1}`. The region is an open cone; it is nonempty iff it meets
+  the interior of K (scale a point into it), and a point :math:`(x, t)`, :math:`t>0`,
+  maps back to :math:`x/t` with the same signs.
+
+**Maximal margin.** :math:`\max m` subject to :math:`\sigma_j p_j(z) \ge m\|A_j\|`
+(and :math:`t \ge m`), :math:`z \in K`, :math:`|m| \le M`; the region has interior points
+iff the optimum is positive. It is solved as a linear program (HiGHS through scipy);
+for the ball the margin also measures the distance to the sphere,
+:math:`\|z\| + m \le R` (together with the redundant :math:`\|z\| \le R`: the
+optimum is positive iff the region meets the open ball), replaced by the box
+:math:`|z_i|\le R` and half-spaces :math:`u\cdot z + m \le R` (:math:`\|u\| = 1`) added
+at the LP solutions that violate it (cutting planes: every cut is valid, so the LP
+stays an outer relaxation).
+
+**Rigorous emptiness.** For any multipliers :math:`y \ge 0` of the constraints
+:math:`Gz' \le h` (:math:`z' = (z, m)`), weak duality gives, for every feasible
+:math:`z'`, :math:`m = (e_m - G^Ty)\cdot z' + y\cdot h \le \|r_z\|_*\,\rho_K +
+|r_m|M + y\cdot h` with :math:`r = e_m - G^Ty`, :math:`\rho_K` the radius of K in the
+norm dual to :math:`\|\cdot\|_*` (:math:`\|\cdot\|_2` and R for the ball,
+:math:`\|\cdot\|_1` and 1 for the cube). The rounding of r and :math:`y\cdot h` is
+bounded by :math:`\gamma_{m+2}(|e_m| + |G|^T y)` and :math:`\gamma_m |y|\cdot|h|`
+(Higham §3, ``docs/mathematics.md#rounding``). If the bound is :math:`\le 0` the region
+has no interior point: the node is pruned. The multipliers come from the LP's duals
+(HiGHS), then, for the ball, are improved by minimizing that bound over
+:math:`y\ge0` (L-BFGS-B: the Lagrange dual of the exact second-order-cone problem).
+
+Examples
+--------
+>>> import numpy as np
+>>> from numerics.models import TwoLayerNet
+>>> from numerics.domain import Domain
+>>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [1.0, 0.0]], [0.0, -2.0], "relu")
+>>> L = Lifted.of(net, Domain.ball(1.0))
+>>> sig = np.array([0, 1], dtype=np.int8)       # neuron 1 on: x_1 > 2, outside B_1
+>>> region_point(L, sig) is None, prove_empty(L, sig)
+(True, True)
+>>> x = region_point(L, np.array([1, -1], dtype=np.int8))
+>>> bool(x[0] > 0 and np.linalg.norm(x) < 1)
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+from scipy.optimize import linprog, minimize
+
+from numerics.domain import Domain
+from numerics.models import TwoLayerNet
+
+_U = np.finfo(float).eps / 2
+_CUT_ROUNDS = 4
+
+
+def _gamma(m: int) -> float:
+    return m * _U / (1 - m * _U)
+
+
+@dataclass(frozen=True)
+class Lifted:
+    """Lifted pre-activation data: ``A`` (k, D), ``c`` (k,), ``radius`` of K, ``homog``
+    (R^d lifting with the extra coordinate t) and the original dimension ``d``."""
+
+    A: np.ndarray
+    c: np.ndarray
+    norms: np.ndarray
+    radius: float
+    homog: bool
+    d: int
+
+    @classmethod
+    def of(cls, net: TwoLayerNet, domain: Domain) -> Lifted:
+        """The lifting for the domain (sphere: its ball)."""
+        if domain.kind == "rd":
+            A = np.hstack([net.W, net.b[:, None]])
+            return cls(A, np.zeros(net.k), np.linalg.norm(A, axis=1), 1.0, True, net.d)
+        return cls(net.W.copy(), net.b.copy(), np.linalg.norm(net.W, axis=1),
+                   float(domain.radius), False, net.d)
+
+    @property
+    def D(self) -> int:
+        return self.A.shape[1]
+
+    def to_x(self, z: np.ndarray) -> np.ndarray:
+        """Back to the original coordinates (x = z, or x/t)."""
+        return z[:self.d] / z[self.d] if self.homog else z.copy()
+
+    def cap(self) -> float:
+        """The bound M on |m| (never binding at the optimum's sign)."""
+        live = self.norms > 0
+        ratio = np.abs(self.c[live]) / self.norms[live]
+        return float(self.radius + (ratio.max() if ratio.size else 0.0)) + 1.0
+
+
+def _margin_rows(L: Lifted, sig: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Constraints G (z, m) <= h of the maximal-margin problem."""
+    idx = np.flatnonzero((sig != 0) & (L.norms > 0))
+    s = sig[idx].astype(float)
+    G = np.hstack([-(s[:, None] * L.A[idx]), L.norms[idx][:, None]])
+    h = s * L.c[idx]
+    if L.homog:
+        row = np.zeros((1, L.D + 1))
+        row[0, L.d] = -1.0
+        row[0, -1] = 1.0
+        G, h = np.vstack([G, row]), np.append(h, 0.0)
+    return G, h
+
+
+def _solve_margin(L: Lifted, G: np.ndarray, h: np.ndarray):
+    """LP of the maximal margin over the cube (R^d) or box + cuts (ball); returns
+    (z, m, y, G, h) with the final constraint set, or None if HiGHS fails."""
+    D, M = L.D, L.cap()
+    bounds = [(-L.radius, L.radius)] * D + [(-M, M)]
+    cost = np.zeros(D + 1)
+    cost[-1] = -1.0
+    for rnd in range(_CUT_ROUNDS):
+        res = linprog(cost, A_ub=G if G.size else None, b_ub=h if G.size else None,
+                      bounds=bounds, method="highs")
+        if res.status != 0:
+            return None
+        z, m = res.x[:D], float(res.x[-1])
+        y = -np.asarray(res.ineqlin.marginals) if G.size else np.zeros(0)
+        nz = float(np.linalg.norm(z))
+        if L.homog or nz + m <= L.radius * (1 + 1e-9) or m <= 0:
+            return z, m, np.maximum(y, 0.0), G, h
+        if rnd == _CUT_ROUNDS - 1:
+            break
+        cut = np.append(z / nz, 1.0)  # u.z + m <= R: valid for ||z|| + m <= R
+        G, h = np.vstack([G, cut[None]]) if G.size else cut[None], np.append(h, L.radius)
+    return z, m, np.maximum(y, 0.0), G, h
+
+
+def _dual_bound(L: Lifted, G: np.ndarray, h: np.ndarray, y: np.ndarray) -> float:
+    """Rigorous upper bound on the maximal margin from multipliers y >= 0 (module
+    docstring), rounding included."""
+    m = G.shape[0]
+    e = np.zeros(G.shape[1])
+    e[-1] = 1.0
+    r = e - G.T @ y if m else e
+    gam = _gamma(m + 2)
+    err = gam * (np.abs(e) + (np.abs(G).T @ y if m else 0.0))
+    rz, ez = np.abs(r[:-1]) + err[:-1], abs(r[-1]) + err[-1]
+    zpart = float(np.sum(rz)) if L.homog else float(np.linalg.norm(rz))
+    yh = float(y @ h) if m else 0.0
+    yh_err = _gamma(m + 1) * float(np.abs(y) @ np.abs(h)) if m else 0.0
+    bound = zpart * L.radius + ez * L.cap() + yh + yh_err
+    return bound * (1 + 8 * _U) + 8 * _U * (zpart * L.radius + ez * L.cap() + abs(yh))
+
+
+def _polish_dual(L: Lifted, G: np.ndarray, h: np.ndarray, y0: np.ndarray) -> np.ndarray:
+    r"""Ball: minimize :math:`(R\|G_z^Ty\| + h\cdot y)/(n\cdot y)` over y >= 0
+    (n = the m-column of G) from y0 by L-BFGS-B, and return y scaled to
+    :math:`n\cdot y = 1`, so that :math:`r_m = 0` up to rounding: the Lagrange dual of
+    the exact ball-constrained margin problem."""
+    Gz, n = G[:, :-1], G[:, -1]
+    R = L.radius
+
+    def ratio(y):
+        q = Gz.T @ y
+        nq = math.sqrt(float(q @ q) + 1e-300)
+        num = nq * R + float(h @ y)
+        den = float(n @ y)
+        if den <= 1e-12:  # y ~ 0: steer away
+            return 1e12, -n
+        gnum = (Gz @ q) * (R / nq) + h
+        return num / den, gnum / den - num * n / den**2
+
+    start = np.maximum(y0, 0.0) + 1e-6 * max(float(np.max(y0, initial=0.0)), 1e-6)
+    res = minimize(ratio, start, jac=True, method="L-BFGS-B", bounds=[(0, None)] * y0.size,
+                   options={"maxiter": 300})
+    y = np.maximum(res.x, 0.0)
+    den = float(n @ y)
+    return y / den if den > 0 else y
+
+
+def _interior(L: Lifted, sig: np.ndarray, z: np.ndarray) -> bool:
+    """z strictly inside the region and K (rounding of p_j(z) accounted for)."""
+    idx = np.flatnonzero((sig != 0) & (L.norms > 0))
+    p = L.A[idx] @ z + L.c[idx]
+    err = _gamma(L.D + 2) * (np.abs(L.A[idx]) @ np.abs(z) + np.abs(L.c[idx]))
+    if not np.all(sig[idx] * p > err):
+        return False
+    if L.homog:
+        return bool(z[L.d] > 0)
+    return bool(float(z @ z) * (1 + _gamma(L.D + 1)) < L.radius**2)
+
+
+def _slsqp_point(L: Lifted, G: np.ndarray, h: np.ndarray, z0: np.ndarray,
+                 m0: float) -> np.ndarray | None:
+    """Ball: maximize the margin with the exact constraint ||z|| + m <= R by SLSQP
+    from the LP point (a heuristic; its point is verified by the caller)."""
+    R = L.radius
+    cost = np.zeros(G.shape[1])
+    cost[-1] = -1.0
+    cons = [{"type": "ineq", "fun": lambda v: h - G @ v, "jac": lambda v: -G},
+            {"type": "ineq", "fun": lambda v: np.array([(R - v[-1]) ** 2 - v[:-1] @ v[:-1],
+                                                         R - v[-1]]),
+             "jac": lambda v: np.vstack([np.append(-2 * v[:-1], -2 * (R - v[-1])),
+                                         np.append(np.zeros(v.size - 1), -1.0)])}]
+    nz = float(np.linalg.norm(z0))
+    v0 = np.append(z0 * min(1.0, 0.5 * R / max(nz, 1e-300)), min(m0, 0.0))
+    res = minimize(lambda v: (float(cost @ v), cost), v0, jac=True, method="SLSQP",
+                   constraints=cons, options={"maxiter": 100, "ftol": 1e-12})
+    if not np.all(np.isfinite(res.x)) or res.x[-1] <= 0:
+        return None
+    return res.x[:-1]
+
+
+def classify_region(L: Lifted, sig: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """(point, status) for the region of ``sig``: status ``'point'`` with a point
+    (original coordinates) strictly inside the region and the domain's interior;
+    ``'empty'`` when the region provably has no interior point (weak duality with
+    rounding, or the exact Gordan certificate on R^d); else ``'undecided'``."""
+    G0, h0 = _margin_rows(L, sig)
+    out = _solve_margin(L, G0, h0)
+    if out is None:
+        return None, "undecided"
+    z, m, y, G, h = out
+    if m > 0:
+        if _interior(L, sig, z):
+            return L.to_x(z), "point"
+        if not L.homog:
+            z2 = _slsqp_point(L, G, h, z, m)
+            if z2 is not None and _interior(L, sig, z2):
+                return L.to_x(z2), "point"
+            if G.shape[0] and _dual_bound(L, G, h, _polish_dual(L, G, h, y)) <= 0:
+                return None, "empty"
+        return None, "undecided"
+    if _dual_bound(L, G, h, y) <= 0:
+        return None, "empty"
+    if L.homog:
+        return None, ("empty" if _gordan_exact(G, y) else "undecided")
+    if G.shape[0] and _dual_bound(L, G, h, _polish_dual(L, G, h, y)) <= 0:
+        return None, "empty"
+    return None, "undecided"
+
+
+def region_point(L: Lifted, sig: np.ndarray) -> np.ndarray | None:
+    """A point (original coordinates) strictly inside the region of ``sig`` and the
+    domain's interior, or None when none was found (see :func:`classify_region`)."""
+    return classify_region(L, sig)[0]
+
+
+def prove_empty(L: Lifted, sig: np.ndarray) -> bool:
+    """True only if the region of ``sig`` provably has no interior point in the
+    domain (:func:`classify_region`)."""
+    return classify_region(L, sig)[1] == "empty"
+
+
+def _nullspace_exact(M: list[list[Fraction]], ncols: int) -> list[list[Fraction]]:
+    """Basis of the null space of a rational matrix (reduced row echelon form)."""
+    rows = [r[:] for r in M]
+    pivots, r = [], 0
+    for c in range(ncols):
+        p = next((i for i in range(r, len(rows)) if rows[i][c] != 0), None)
+        if p is None:
+            continue
+        rows[r], rows[p] = rows[p], rows[r]
+        inv = 1 / rows[r][c]
+        rows[r] = [v * inv for v in rows[r]]
+        for i in range(len(rows)):
+            if i != r and rows[i][c] != 0:
+                f = rows[i][c]
+                rows[i] = [a - f * b for a, b in zip(rows[i], rows[r], strict=True)]
+        pivots.append(c)
+        r += 1
+        if r == len(rows):
+            break
+    basis = []
+    for fc in (c for c in range(ncols) if c not in pivots):
+        v = [Fraction(0)] * ncols
+        v[fc] = Fraction(1)
+        for i, pc in enumerate(pivots):
+            v[pc] = -rows[i][fc]
+        basis.append(v)
+    return basis
+
+
+def _gordan_exact(G: np.ndarray, y: np.ndarray) -> bool:
+    r"""Exact Gordan certificate that the open cone :math:`\{z : V z > 0\}` is empty,
+    V the rows of the homogenized constraints (:math:`\sigma_jA_j` and :math:`e_t`):
+    on the support J of the LP multipliers, a vector :math:`y_J > 0` with
+    :math:`V_J^Ty_J = 0` computed in rational arithmetic (floats are rationals), so
+    no rounding enters. The cone's optimum margin is exactly 0 when it is empty (the
+    apex), which the floating-point duality bound cannot show."""
+    if y.size == 0 or float(y.max()) <= 0:
+        return False
+    J = np.flatnonzero(y > 1e-9 * float(y.max()))
+    V = -G[J, :-1]  # rows sigma_j A_j, and e_t
+    if J.size > 64:
+        return False
+    D = V.shape[1]
+    M = [[Fraction(float(V[i, c])) for i in range(J.size)] for c in range(D)]
+    basis = _nullspace_exact(M, J.size)
+    if len(basis) != 1:
+        return False
+    v = basis[0]
+    if v[int(np.argmax(y[J]))] < 0:
+        v = [-x for x in v]
+    return all(x > 0 for x in v)
