@@ -11,6 +11,10 @@ only this face; the submodules never import it. May import :mod:`theory`,
 :mod:`numerics.construct` or :mod:`numerics.experiments`.
 """
 
+from numerics.lipschitz.bnb import (  # noqa: F401
+    BnBResult,
+    branch_and_bound_lipschitz,
+)
 from numerics.lipschitz.deep import product_norm_upper_bound  # noqa: F401
 from numerics.lipschitz.exact import (  # noqa: F401
     ExactResult,
@@ -18,11 +22,12 @@ from numerics.lipschitz.exact import (  # noqa: F401
     exact_relu_lipschitz,
     region_gradients,
 )
-from numerics.lipschitz.lipsdp import (  # noqa: F401
+from numerics.lipschitz.lipsdp import (  # noqa: F401  # noqa: F401
     LipSDPResult,
     NeuronSectors,
     certify_multipliers,
     lipsdp_matrix,
+    lipsdp_sector_bound,
     lipsdp_upper_bound,
     neuron_sectors,
     reduced_matrix,
@@ -60,8 +65,9 @@ from numerics.lipschitz.upper import (  # noqa: F401
 from numerics.lipschitz.witness import Witness  # noqa: F401
 
 __all__ = [
-    "INF",
+    "BnBResult",
     "ExactResult",
+    "INF",
     "InconsistentBoundsError",
     "LipSDPResult",
     "LipschitzReport",
@@ -69,6 +75,7 @@ __all__ = [
     "P_VALUES",
     "Witness",
     "box_upper_bound_lp",
+    "branch_and_bound_lipschitz",
     "centered_upper_bound",
     "certify_multipliers",
     "conversion_upper_bound_lp",
@@ -79,6 +86,7 @@ __all__ = [
     "gradient_lower_bound",
     "lipschitz_report",
     "lipsdp_matrix",
+    "lipsdp_sector_bound",
     "lipsdp_upper_bound",
     "lp_lower_bound",
     "lp_norm",

@@ -23,7 +23,7 @@ certified upper bound on :math:`\sup_R\|\nabla f\|` (``docs/mathematics.md#lipsd
 and on a leaf (every neuron fixed) it is :math:`\|g_S\|` plus rounding. A point
 strictly inside R (maximal-margin LP, :mod:`numerics.lipschitz.bnb_regions`) is a
 witness: its true gradient norm, re-verified by
-:meth:`numerics.lipschitz.l2.Witness.verify`, is a lower bound. Regions proved empty
+:meth:`numerics.lipschitz.witness.Witness.verify`, is a lower bound. Regions proved empty
 by weak duality (with rounding) are pruned; so are nodes whose upper bound is at most
 the incumbent lower bound times :math:`1 + \text{rtol}` (their bounds are kept in
 ``pruned_upper``, so the bracket stays certified). With every leaf closed,
@@ -74,9 +74,10 @@ import numpy as np
 from numerics._validate import as_finite_float
 from numerics.domain import Domain
 from numerics.lipschitz.bnb_regions import Lifted, classify_region, region_point
-from numerics.lipschitz.l2 import LOWER_SAFETY, Witness, gradient_lower_bound
 from numerics.lipschitz.lipsdp import lipsdp_sector_bound
 from numerics.lipschitz.lipsdp_certify import NeuronSectors
+from numerics.lipschitz.search import gradient_lower_bound
+from numerics.lipschitz.witness import Witness
 from numerics.models import TwoLayerNet
 
 __all__ = ["BnBResult", "branch_and_bound_lipschitz", "pl_slopes"]
@@ -223,7 +224,7 @@ class _Search:
             x = x * (self.domain.radius / nx)
         w = Witness("point", x[None, :].copy(), 0.0)
         try:
-            v = w.verify(self.net, self.domain) * (1 - LOWER_SAFETY)
+            v = w.verify(self.net, self.domain)  # already certified (numerics.rounding)
         except ValueError:
             return
         if v > self.lower or self.witness is None:
@@ -374,7 +375,7 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
         ``exact`` is set when ``upper <= lower * (1 + rtol)``; nodes with
         ``upper <= lower * (1 + rtol)`` are pruned.
     seed : int or numpy.random.Generator
-        For the initial local search (:func:`numerics.lipschitz.l2.gradient_lower_bound`).
+        For the initial local search (:func:`numerics.lipschitz.search.gradient_lower_bound`).
     lower_search : bool
         Run that local search for the first incumbent.
     X : array_like, shape (n, d), optional

@@ -41,6 +41,8 @@ Examples
 >>> import numpy as np
 >>> from numerics.models import TwoLayerNet
 >>> from numerics.domain import Domain
+from numerics.rounding import U as _U
+from numerics.rounding import gamma as _gamma
 >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [1.0, 0.0]], [0.0, -2.0], "relu")
 >>> L = Lifted.of(net, Domain.ball(1.0))
 >>> sig = np.array([0, 1], dtype=np.int8)       # neuron 1 on: x_1 > 2, outside B_1
@@ -62,13 +64,10 @@ from scipy.optimize import linprog, minimize
 
 from numerics.domain import Domain
 from numerics.models import TwoLayerNet
+from numerics.rounding import U as _U
+from numerics.rounding import gamma as _gamma
 
-_U = np.finfo(float).eps / 2
 _CUT_ROUNDS = 4
-
-
-def _gamma(m: int) -> float:
-    return m * _U / (1 - m * _U)
 
 
 @dataclass(frozen=True)

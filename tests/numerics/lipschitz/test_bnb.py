@@ -13,7 +13,7 @@ from scipy.optimize import linprog
 from numerics.domain import Domain
 from numerics.lipschitz.bnb import branch_and_bound_lipschitz, pl_slopes
 from numerics.lipschitz.bnb_regions import Lifted, classify_region
-from numerics.lipschitz.l2 import exact_relu_lipschitz
+from numerics.lipschitz.exact import exact_relu_lipschitz
 from numerics.models import TwoLayerNet
 
 PL_ACTS = ("relu", "leaky_relu:0.1", "abs")
@@ -201,7 +201,7 @@ def test_bad_input_raises_naming_the_argument():
 
 
 def test_a_given_witness_is_reverified_and_used():
-    from numerics.lipschitz.l2 import Witness
+    from numerics.lipschitz.witness import Witness
 
     net = _net(2, 30, 6, "relu")
     dom = Domain.ball(1.0)
