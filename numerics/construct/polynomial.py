@@ -37,6 +37,7 @@ from numerics.certify import (
     kernel_matrix,
     sphere_targets,
 )
+from numerics.certify.energy import _d, _degree
 from numerics.models import TwoLayerNet
 from theory import sphere
 from theory.tensors import generic_rank, poly_dim, sym_dim
@@ -57,15 +58,6 @@ __all__ = [
 ]
 
 
-def _degree(p) -> int:
-    return as_positive_int(p, "degree")
-
-
-def _d(d) -> int:
-    d = as_positive_int(d, "d")
-    if d < 2:
-        raise ValueError(f"d: the sphere certificate needs d >= 2, got {d}")
-    return d
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,17 @@ from numerics.experiments.sweep import METHODS
 
 __all__ = ["fit_slopes", "plot_tradeoff", "sweep_table", "sweep_table_rows"]
 
+#: Human names of the sweep's methods, for legends (the method keys stay the record keys).
+METHOD_LABELS = {
+    "C1": "C1 one neuron per point",
+    "C2": "C2 cap ramps",
+    "C3": "C3 Baum tents (mere fitting)",
+    "C4": "C4 grouped min-norm",
+    "C5": "C5 polynomial (Waring)",
+    "fit": "trained interpolant",
+    "fit_path": "trained, Lipschitz-penalized",
+}
+
 
 def _lip_value(rec: dict, which: str) -> float | None:
     lip = rec.get("lipschitz")
@@ -186,7 +197,7 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
             if not pts:
                 continue
             mk, col = _STYLE[method]
-            label = method
+            label = METHOD_LABELS.get(method, method)
             s = slopes.get((method, n, d))
             if s is not None:
                 ci = ("" if s["ci_low"] is None
@@ -213,7 +224,8 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
         ax.set_xticklabels([str(k) for k in ks_all], fontsize=7)
         ax.set_xlabel("neurons $k$")
         ax.set_ylabel(r"$\mathrm{Lip}_{B_1}$ (certified " + value + ")")
-        ax.set_title(f"n = {n}, d = {d}")
+        ax.set_title(f"n = {n}, d = {d}: data uniform on the sphere, random labels; "
+                     "unit ball", fontsize=9)
         ax.grid(True, which="both", alpha=0.2)
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     fig.tight_layout()

@@ -41,8 +41,6 @@ Examples
 >>> import numpy as np
 >>> from numerics.models import TwoLayerNet
 >>> from numerics.domain import Domain
-from numerics.rounding import U as _U
-from numerics.rounding import gamma as _gamma
 >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [1.0, 0.0]], [0.0, -2.0], "relu")
 >>> L = Lifted.of(net, Domain.ball(1.0))
 >>> sig = np.array([0, 1], dtype=np.int8)       # neuron 1 on: x_1 > 2, outside B_1

@@ -111,8 +111,10 @@ def test_harmonic_norms_of_zero_weight_neurons():
 # Lowered on purpose: at the ci profile's 200 examples hypothesis finds seed=5366,
 # case=(3, 4, True), frac=0.3, where gradient_energy's float evaluation is 3.3e-9 (relative)
 # below the network's exact energy (Fraction arithmetic gives 47.10140966669091, the float
-# 47.10140950991139), more than the 1e-9 slack below. The certificate itself is within 2.4e-12
-# of the exact energy there. Known gap: gradient_energy has no rounding-error bound yet.
+# 47.10140950991139), more than the 1e-9 slack below; the certificate for the float targets
+# net(X) (47.10140966680557) exceeds that exact energy by 2.4e-12 relative, because it certifies
+# the minimum for targets that differ from the network's exact values by rounding. Known gaps:
+# gradient_energy has no rounding-error bound, and the certificate takes targets as exact.
 @settings(max_examples=25)
 @given(st.integers(0, 10**6), st.sampled_from(CASES), st.sampled_from([0.3, 0.6, 0.85]))
 @example(0, (4, 3, True), 0.85)
