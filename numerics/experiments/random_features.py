@@ -415,4 +415,4 @@ def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:
                ("sigma2", "$\\sigma^2$")],
         f"Adversarially trained random features, $d = {d}$, $n = {n}$ "
         f"($\\psi_2 = {psi2}$)", "tab:random-features", align="rrrr" + "r" * 7,
-        float_format="{:.4g}", size="small", notes=notes)
+        float_format="{:.4g}", size="footnotesize", notes=notes)

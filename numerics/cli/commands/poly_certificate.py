@@ -134,7 +134,7 @@ def reproduce(out_dir: Path, *, seed: int, size: str = "fast") -> list[Path]:
                  rf"$S^{{d-1}}$, Rademacher labels, mean $\pm$ sd over {seeds} seeds) against "
                  r"the heuristic $\lambda_p c/(1-c)$, and combined with the parameter count "
                  r"$k_{\min} = \lceil n/(d+1)\rceil$ ($\lceil n/d\rceil$ without biases)"),
-        label="tab:poly-regime", size="small", float_format="{:.3g}",
+        label="tab:poly-regime", size="footnotesize", float_format="{:.3g}",
         notes=(r"Every interpolant has $\mathrm{Lip}_{B_1}\ge\sqrt{E_{\min}}$ (proved); the "
                r"columns ratio and heuristic confront the heuristic R4.regime (not assumed)."))
     dims = []
