@@ -332,5 +332,5 @@ def verify_identities() -> dict[str, bool]:
     m = mp_stieltjes(z, psi)
     out["MP branch solves the equation"] = sp.simplify(mp_stieltjes_equation(m)) == 0
     out["MP branch ~ -1/z at -infinity"] = sp.limit(m * z, z, -sp.oo) == -1
-    out["issue form = derived form"] = sp.simplify(sigma2_issue_form() - sigma2_expr()) == 0
+    out["transcribed form = derived form"] = sp.simplify(sigma2_issue_form() - sigma2_expr()) == 0
     return out

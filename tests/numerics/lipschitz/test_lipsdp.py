@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -63,7 +63,6 @@ def test_single_neuron_is_exact():
 @given(seed=st.integers(0, 2**31), k=st.integers(1, 7), d=st.integers(1, 4),
        act=st.sampled_from(ACTS + ("power:2", "power:3")), dom=st.sampled_from(DOMAINS[1:]))
 @example(seed=0, k=3, d=2, act="abs", dom=Domain.ball(1.0))
-@settings(max_examples=25)
 def test_reduced_form_equals_full_lmi_threshold(seed, k, d, act, dom):
     """For random feasible T, rho* = lambda_max(R(T)) is exactly the threshold of the
     full (d + k) x (d + k) matrix inequality (Schur complement + Woodbury)."""
@@ -85,7 +84,6 @@ def test_reduced_form_equals_full_lmi_threshold(seed, k, d, act, dom):
 
 @given(seed=st.integers(0, 2**31), k=st.integers(1, 8), d=st.integers(1, 4),
        act=st.sampled_from(ACTS), dom=st.sampled_from(DOMAINS))
-@settings(max_examples=30)
 def test_optimized_multipliers_satisfy_full_lmi_and_fail_below(seed, k, d, act, dom):
     assume(dom.kind != "sphere" or d >= 2)
     net = _net(seed, k, d, act)
@@ -164,7 +162,6 @@ def test_spectral_multipliers_are_feasible_with_the_spectral_value():
 @given(seed=st.integers(0, 2**31), d=st.integers(1, 3), extra=st.integers(0, 5),
        act=st.sampled_from(PL_ACTS), dom=st.sampled_from(DOMAINS))
 @example(seed=1, d=2, extra=3, act="relu", dom=Domain.rd())
-@settings(max_examples=40)
 def test_bound_at_least_exact_value(seed, d, extra, act, dom):
     assume(dom.kind != "sphere" or d >= 2)
     net = _net(seed, d + extra, d, act)
@@ -178,7 +175,6 @@ def test_bound_at_least_exact_value(seed, d, extra, act, dom):
 
 @given(seed=st.integers(0, 2**31), k=st.integers(1, 30), d=st.integers(1, 8),
        act=st.sampled_from(ACTS + ("power:2", "power:3")), dom=st.sampled_from(DOMAINS))
-@settings(max_examples=25)
 def test_bound_at_least_sampled_gradient_norms(seed, k, d, act, dom):
     assume(dom.kind != "sphere" or d >= 2)
     net = _net(seed, k, d, act)
@@ -193,7 +189,6 @@ def test_bound_at_least_sampled_gradient_norms(seed, k, d, act, dom):
 @given(seed=st.integers(0, 2**31), k=st.integers(1, 40), d=st.integers(1, 10),
        act=st.sampled_from(PL_ACTS), dom=st.sampled_from(DOMAINS))
 @example(seed=0, k=1, d=3, act="abs", dom=Domain.rd())
-@settings(max_examples=40)
 def test_never_worse_than_spectral(seed, k, d, act, dom):
     assume(dom.kind != "sphere" or d >= 2)
     net = _net(seed, k, d, act)
@@ -231,7 +226,6 @@ def test_tighter_than_spectral_on_a_wide_random_network():
 
 @given(seed=st.integers(0, 2**31), k=st.integers(2, 12), d=st.integers(1, 5),
        act=st.sampled_from(ACTS))
-@settings(max_examples=25)
 def test_dual_value_is_below_every_feasible_rho(seed, k, d, act):
     net = _net(seed, k, d, act)
     res = lipsdp_upper_bound(net)
