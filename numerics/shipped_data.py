@@ -25,7 +25,8 @@ import numpy as np
 
 from numerics._validate import as_finite_float, as_positive_int, as_rng
 
-__all__ = ["DIGITS_HINT", "digits_pair", "load_digits_dataset", "rescale_max_norm", "two_moons"]
+__all__ = ["DIGITS_HINT", "digits_available", "digits_pair", "load_digits_dataset",
+           "rescale_max_norm", "two_moons"]
 
 DIGITS_HINT = ("load_digits needs scikit-learn, an optional extra: "
                "pip install 'robustlaw[data]' (or pip install scikit-learn)")
@@ -88,10 +89,21 @@ def two_moons(n: int, noise: float = 0.05, seed=0) -> tuple[np.ndarray, np.ndarr
     return rescale_max_norm(X[perm]), y[perm]
 
 
-def load_digits_dataset(*, center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def digits_available() -> bool:
+    """True when scikit-learn (the optional ``[data]`` extra) is importable."""
+    try:
+        import sklearn.datasets  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def load_digits_dataset(*, center: bool = True,
+                        scale: str = "max_norm") -> tuple[np.ndarray, np.ndarray]:
     r"""scikit-learn's ``load_digits`` (1797 images, 8×8, grey levels 0–16, ten
     classes), flattened to (1797, 64), centred (``center=True``: minus the mean
-    image) and rescaled to max norm 1; labels are ints 0–9.
+    image) and rescaled: ``scale='max_norm'`` to max norm 1, ``scale='pixels'`` to
+    grey levels in [0, 1] (divided by 16, before any centring); labels are ints 0–9.
 
     Raises
     ------
@@ -108,11 +120,16 @@ def load_digits_dataset(*, center: bool = True) -> tuple[np.ndarray, np.ndarray]
         from sklearn.datasets import load_digits
     except ImportError as exc:
         raise ModuleNotFoundError(DIGITS_HINT) from exc
+    if scale not in ("max_norm", "pixels"):
+        raise ValueError(f"scale: expected 'max_norm' or 'pixels', got {scale!r}")
     data = load_digits()
     X = np.asarray(data.data, dtype=float)
+    if scale == "pixels":
+        X = X / 16.0
     if center:
         X = X - X.mean(axis=0)
-    return rescale_max_norm(X), np.asarray(data.target, dtype=np.int64)
+    labels = np.asarray(data.target, dtype=np.int64)
+    return (rescale_max_norm(X) if scale == "max_norm" else X), labels
 
 
 def digits_pair(a: int, b: int, *, center: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -45,6 +45,7 @@ from numerics.certify.perturbation_generalization import generalization_bound
 from numerics.certify.perturbation_search import dataset_attack, worst_case_margins
 from numerics.certify.perturbation_training import train_classifier
 from numerics.records import RecordStore, save_figure
+from numerics.shipped_data import digits_available, load_digits_dataset
 
 __all__ = [
     "DATASETS",
@@ -63,25 +64,13 @@ _NAMES = {"two-class": "two Gaussian blobs", "multi-class": "four Gaussian blobs
           "digits": "scikit-learn digits"}
 
 
-def digits_available() -> bool:
-    """True when scikit-learn (the optional ``[data]`` extra) is importable."""
-    try:
-        import sklearn.datasets  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _load_digits():
-    # scikit-learn's load_digits directly, behind an optional import (to be unified with
-    # a shared load_digits wrapper, if the package gains one, when branches are merged)
+    # grey levels in [0, 1], not centred (numerics.shipped_data, the one digits loader)
     try:
-        from sklearn.datasets import load_digits
-    except ImportError as exc:
+        return load_digits_dataset(center=False, scale="pixels")
+    except ModuleNotFoundError as exc:
         raise ValueError("datasets: 'digits' needs scikit-learn (pip install scikit-learn, "
                          "or robustlaw's [data] extra); drop it from the data sets") from exc
-    data = load_digits()
-    return data.data / 16.0, data.target.astype(int)
 
 
 def make_dataset(name: str, *, seed, n_train: int, n_test: int):
