@@ -8,11 +8,16 @@ default ``dev``; ``.ci/run`` selects ``ci``):
 """
 
 import os
+import sys
+from pathlib import Path
 
 # One BLAS thread per process: the suites and sweeps parallelize over processes,
 # and threaded BLAS on 2 cores thrashes (measured: 45 s vs 8 s for test_fit).
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+
+# Shared test helpers live in tests/support (imported as ``support``).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "tests"))
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 

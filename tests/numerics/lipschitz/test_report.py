@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
+from support.lipschitz_checks import ROUND, all_uppers, assert_bracket, check_witness, lowers
 
 from numerics.domain import Domain
 from numerics.lipschitz import (
     INF,
     Witness,
-    centered_upper_bound,
     dual_exponent,
     exact_relu_lipschitz,
     gradient_lower_bound,
@@ -22,59 +22,12 @@ from numerics.lipschitz import (
     lp_lower_bound,
     operator_norm_bound,
     pair_lower_bound,
-    path_norm_upper_bound,
     spectral_upper_bound,
 )
 from numerics.models import DeepReLUNet, TwoLayerNet
 from numerics.strategies import domains, two_layer_nets
 
 PL = ("relu", "leaky_relu", "abs")
-
-
-#: relative allowance for floating-point rounding when comparing certified numbers
-ROUND = 1e-10
-
-
-SMALL = dict(n_random=64, steps=20, polish_top=8, polish_rounds=10, kicks=1, lp_top=1)
-
-
-def assert_bracket(lowers, uppers, exact=None):
-    """Every lower <= exact <= every upper (and every lower <= every upper)."""
-    for lo in lowers:
-        for up in uppers:
-            assert lo <= up, f"lower {lo} > upper {up}"  # both certified: no tolerance
-        if exact is not None:
-            assert lo <= exact * (1 + ROUND), f"lower {lo} > exact {exact}"
-    if exact is not None:
-        for up in uppers:
-            assert exact <= up * (1 + ROUND), f"exact {exact} > upper {up}"
-
-
-def all_uppers(net, dom):
-    return [spectral_upper_bound(net, dom), path_norm_upper_bound(net, dom),
-            centered_upper_bound(net, dom)]
-
-
-def check_witness(value, w, net, dom):
-    assert w is not None
-    again = w.verify(net, dom)  # the certified value, recomputed from scratch
-    assert value == again
-    assert w.value == value
-
-
-def _lowers(net, dom, seed):
-    rng = np.random.default_rng(seed)
-    X = dom.sample(6, net.d, rng) if dom.kind != "rd" else rng.standard_normal((6, net.d))
-    out = []
-    v, w = pair_lower_bound(net, X, dom)
-    if w is not None:
-        check_witness(v, w, net, dom)
-        out.append(v)
-    v, w = gradient_lower_bound(net, dom, X=X, seed=seed, **SMALL)
-    if w is not None:
-        check_witness(v, w, net, dom)
-        out.append(v)
-    return out
 
 
 @given(net=two_layer_nets(activations=PL, d=(1, 3), k=(1, 8)), data=st.data(),
@@ -99,7 +52,7 @@ def test_relu_type_lower_exact_upper(net, data, seed):
             g = net.pattern_gradients(res.pattern[None])[0]
             if dom.kind != "sphere":
                 assert np.linalg.norm(g) == pytest.approx(exact, rel=1e-12, abs=1e-300)
-        assert_bracket(_lowers(net, dom, seed), all_uppers(net, dom), exact)
+        assert_bracket(lowers(net, dom, seed), all_uppers(net, dom), exact)
 
 
 @given(net=two_layer_nets(d=(1, 4), k=(1, 6)), data=st.data(), seed=st.integers(0, 2**16))
@@ -111,7 +64,7 @@ def test_every_activation_lower_below_each_upper(net, data, seed):
     doms.append(Domain.rd() if data is None else data.draw(domains(d=net.d)))
     for dom in doms:
         with np.errstate(over="ignore"):
-            lows = _lowers(net, dom, seed)
+            lows = lowers(net, dom, seed)
         ups = all_uppers(net, dom)
         assert not any(np.isnan(u) or u < 0 for u in ups)
         assert_bracket(lows, ups)

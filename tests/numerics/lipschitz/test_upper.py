@@ -6,72 +6,23 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from support.lipschitz_checks import all_uppers, assert_bracket, lowers
 
 from numerics.domain import Domain
 from numerics.lipschitz import (
     INF,
     box_upper_bound_lp,
-    centered_upper_bound,
     conversion_upper_bound_lp,
     dual_exponent,
     exact_lp_lipschitz,
     exact_relu_lipschitz,
-    gradient_lower_bound,
     lipschitz_report,
     lp_norm,
     operator_norm_bound,
     operator_upper_bound_lp,
-    pair_lower_bound,
-    path_norm_upper_bound,
     path_norm_upper_bound_lp,
-    spectral_upper_bound,
 )
 from numerics.models import TwoLayerNet
-
-#: relative allowance for floating-point rounding when comparing certified numbers
-ROUND = 1e-10
-
-
-SMALL = dict(n_random=64, steps=20, polish_top=8, polish_rounds=10, kicks=1, lp_top=1)
-
-
-def assert_bracket(lowers, uppers, exact=None):
-    """Every lower <= exact <= every upper (and every lower <= every upper)."""
-    for lo in lowers:
-        for up in uppers:
-            assert lo <= up * (1 + ROUND), f"lower {lo} > upper {up}"
-        if exact is not None:
-            assert lo <= exact * (1 + ROUND), f"lower {lo} > exact {exact}"
-    if exact is not None:
-        for up in uppers:
-            assert exact <= up * (1 + ROUND), f"exact {exact} > upper {up}"
-
-
-def all_uppers(net, dom):
-    return [spectral_upper_bound(net, dom), path_norm_upper_bound(net, dom),
-            centered_upper_bound(net, dom)]
-
-
-def check_witness(value, w, net, dom):
-    assert w is not None
-    again = w.verify(net, dom)  # the certified value, recomputed from scratch
-    assert value == again
-    assert w.value == value
-
-
-def _lowers(net, dom, seed):
-    rng = np.random.default_rng(seed)
-    X = dom.sample(6, net.d, rng) if dom.kind != "rd" else rng.standard_normal((6, net.d))
-    out = []
-    v, w = pair_lower_bound(net, X, dom)
-    if w is not None:
-        check_witness(v, w, net, dom)
-        out.append(v)
-    v, w = gradient_lower_bound(net, dom, X=X, seed=seed, **SMALL)
-    if w is not None:
-        check_witness(v, w, net, dom)
-        out.append(v)
-    return out
 
 
 def test_dropped_operator_norm_caught():
@@ -79,7 +30,7 @@ def test_dropped_operator_norm_caught():
     wrong bound says 2."""
     net = TwoLayerNet([2.0], [[3.0, 4.0]], [0.1], "relu")
     dom = Domain.ball(1.0)
-    lows = _lowers(net, dom, 0)
+    lows = lowers(net, dom, 0)
     assert_bracket(lows, all_uppers(net, dom), exact_relu_lipschitz(net, dom).value)
     wrong = float(np.linalg.norm(net.a))
     with pytest.raises(AssertionError):
@@ -90,7 +41,7 @@ def test_dropped_slope_bound_caught():
     """power:2 on B_2: f = x1^2 has Lip 4; dropping L_psi = 2 * 2 gives 1."""
     net = TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "power:2")
     dom = Domain.ball(2.0)
-    lows = _lowers(net, dom, 0)
+    lows = lowers(net, dom, 0)
     assert max(lows) == pytest.approx(4.0, rel=1e-9)
     assert_bracket(lows, all_uppers(net, dom))
     wrong = float(np.linalg.norm(net.a) * np.linalg.norm(net.W, 2))
