@@ -72,6 +72,7 @@ __all__ = [
     "gradient_error",
     "in_ball",
     "into_ball",
+    "round_down_bound",
     "round_up_bound",
     "sphere_constants",
     "up",
@@ -127,6 +128,23 @@ def round_up_bound(v: float, m: int) -> float:
     if not np.isfinite(v):
         return float("inf")
     return float(up(v * (1.0 + gamma(m))))
+
+
+def round_down_bound(v: float, m: int) -> float:
+    r"""The mirror image of :func:`round_up_bound`: a closed-form lower bound computed in
+    floats by a chain of at most m operations on non-negative numbers, decreased by its
+    rounding error, :math:`fl(v)(1-\gamma_m)` rounded down, clipped at 0. NaN gives 0
+    (no bound); +inf stays inf.
+
+    >>> 0.0 < round_down_bound(1.0, 10) < 1.0, round_down_bound(-1.0, 3)
+    (True, 0.0)
+    """
+    v = float(v)
+    if np.isnan(v):
+        return 0.0
+    if v == float("inf"):
+        return v
+    return float(down(max(v, 0.0) * (1.0 - gamma(m))))
 
 
 # ---------------------------------------------------------------------------

@@ -33,7 +33,6 @@ import numpy as np
 from numerics import rounding
 from numerics._validate import as_finite_float, as_positive_int
 from numerics.certify.prologue import (
-    SAFETY,
     Certificate,
     Instance,
     _basis,
@@ -42,6 +41,7 @@ from numerics.certify.prologue import (
     _labels_split,
     _value,
     certifier,
+    dominated,
 )
 from numerics.domain import Domain
 from numerics.lipschitz import Witness
@@ -162,9 +162,13 @@ def _r1_chain(net: TwoLayerNet, X: np.ndarray, y: np.ndarray, R: float, b: dict,
                  * (1 - rounding.gamma(npl * nmi + 16)) if total > 0 else None)
     if out["delta_min"] > 0 and r > 0:
         agg = _value(b["R1"], X_op=x_op, n_plus=npl, n_minus=nmi, r=r, **sizes)
-        out["aggregate"] = agg * out["delta_min"] / 2 * (1 - rounding.gamma(32))
+        agg = rounding.round_down_bound(agg * out["delta_min"] / 2, 32)
+        # the formula's derivation assumes the exact projection P and rank r; in floats
+        # it is certified by domination: the witnessed pair quotient is a certified lower
+        # bound, and in exact arithmetic aggregate <= cs <= pair (docs/mathematics.md#rounding)
+        out["aggregate"], out["aggregate_reason"] = dominated(agg, pair)
     else:
-        out["aggregate"] = None
+        out["aggregate"], out["aggregate_reason"] = None, "degenerate: r = 0 or min gap <= 0"
     return out
 
 
@@ -233,9 +237,15 @@ def _r1_sphere(net: TwoLayerNet, X: np.ndarray, y: np.ndarray, bound: Bound,
     dpair = float(np.linalg.norm(p1 - p2))
     if not fv[0] - fv[1] > 0 or rho_ij >= 1 or dpair <= 0:
         return {"value": None, "witness": None, "pair_index": None, "rho": None}
-    value = _value(bound, Delta=float(fv[0] - fv[1]), rho=rho_ij, P_dist=dpair) * (1 - SAFETY)
+    formula = rounding.round_down_bound(
+        _value(bound, Delta=float(fv[0] - fv[1]), rho=rho_ij, P_dist=dpair), 16)
     wit = Witness("pair", Domain.sphere().project(lift), 0.0)
     wval = wit.verify(net, Domain.sphere())
+    # certified by domination: the witness's verified geodesic quotient (rounded down by
+    # its error bound) is a lower bound, and in exact arithmetic it is >= the formula
+    value, why = dominated(formula, wval)
+    if value is None:
+        return {"value": None, "witness": None, "pair_index": None, "rho": None, "reason": why}
     return {"value": value, "witness": Witness("pair", wit.points, wval),
             "pair_index": (int(ip[a]), int(im[c])), "rho": rho_ij}
 
@@ -272,17 +282,27 @@ def r1_sphere_aggregate(net: TwoLayerNet, X, y, *, bound: Bound | None = None,
     if _basis(net.W)[1].shape[1] == 0:
         raise ValueError("W: the sphere version needs rank W < d")
     n_rho = as_positive_int(n_rho, "n_rho")
-    return _r1_sphere_aggregate(X, y, bound, _basis(net.W)[0], net(X), n_rho)
+    return _r1_sphere_aggregate(net, X, y, bound, _basis(net.W), net(X), n_rho)
 
 
-def _r1_sphere_aggregate(X: np.ndarray, y: np.ndarray, bound: Bound, Q: np.ndarray,
-                         f: np.ndarray, n_rho: int) -> dict:
-    """:func:`r1_sphere_aggregate` on a validated instance (Q: basis of the span of W)."""
+def _r1_sphere_aggregate(net: TwoLayerNet, X: np.ndarray, y: np.ndarray, bound: Bound,
+                         basis: tuple[np.ndarray, np.ndarray], f: np.ndarray,
+                         n_rho: int) -> dict:
+    """:func:`r1_sphere_aggregate` on a validated instance (basis: of the span of W and
+    of its complement). Certified by domination: the formula assumes the exact projection,
+    so its value is capped by the witnessed sphere pair bound (:func:`r1_sphere`), which
+    dominates it in exact arithmetic."""
+    Q = basis[0]
     r = Q.shape[1]
+    best = {"value": None, "rho": None, "n_plus": None, "n_minus": None}
+    if not (np.any(y > 0) and np.any(y < 0)):
+        return best
+    cap = _r1_sphere(net, X, y, get_bound("R1.sphere"), basis, f)["value"]
+    if cap is None:
+        return dict(best, reason="no witnessed sphere pair bound to certify it")
     pn = np.linalg.norm(X @ Q, axis=1)
     cand = np.unique(np.quantile(pn[pn < 1 - 1e-12], np.linspace(0, 1, n_rho))
                      if np.any(pn < 1 - 1e-12) else np.array([]))
-    best = {"value": None, "rho": None, "n_plus": None, "n_minus": None}
     for rho_t in cand:             # n_rho thresholds, each vectorized over the points
         keep = pn <= rho_t
         yp, ym = keep & (y > 0), keep & (y < 0)
@@ -291,12 +311,17 @@ def _r1_sphere_aggregate(X: np.ndarray, y: np.ndarray, bound: Bound, Q: np.ndarr
         dmin = float(f[yp].min() - f[ym].max())
         if dmin <= 0 or r == 0:
             continue
-        xop = float(np.linalg.norm(X[keep], 2))
-        v = _value(bound, rho=float(rho_t), X_op=xop, n_plus=int(yp.sum()),
-                   n_minus=int(ym.sum()), r=r) * dmin / 2 * (1 - SAFETY)
+        xop = rounding.certified_operator_norm(X[keep])
+        v = rounding.round_down_bound(_value(bound, rho=float(rho_t), X_op=xop,
+                                             n_plus=int(yp.sum()), n_minus=int(ym.sum()),
+                                             r=r) * dmin / 2, 32)
         if best["value"] is None or v > best["value"]:
             best = {"value": v, "rho": float(rho_t), "n_plus": int(yp.sum()),
                     "n_minus": int(ym.sum())}
+    if best["value"] is not None:
+        best["value"], why = dominated(best["value"], cap)
+        if why:
+            best["reason"] = why
     return best
 
 
@@ -316,7 +341,7 @@ def _cert_r1(inst: Instance, bound: Bound, checks: dict, **options) -> Certifica
     ch = _r1_chain(inst.net, inst.X, inst.y, inst.radius, _bounds({"R1": bound}, _R1_KEYS),
                    inst.basis[0], inst.f)
     if ch["aggregate"] is None:
-        return Certificate(bound, checks, None, "degenerate: r = 0 or min gap <= 0")
+        return Certificate(bound, checks, None, ch["aggregate_reason"])
     det = {k: ch[k] for k in ("r", "X_op", "n_plus", "n_minus", "delta_min", "geom_lhs",
                               "geom_rhs", "cs", "pair")}
     wits = {"pair": ch["witness"]} if ch["witness"] is not None else {}
@@ -329,7 +354,8 @@ def _cert_r1(inst: Instance, bound: Bound, checks: dict, **options) -> Certifica
 def _cert_r1_sphere(inst: Instance, bound: Bound, checks: dict, **options) -> Certificate:
     out = _r1_sphere(inst.net, inst.X, inst.y, bound, inst.basis, inst.f)
     if out["value"] is None:
-        return Certificate(bound, checks, None, "no pair with rho_ij < 1 and f(x_i) > f(x_j)")
+        return Certificate(bound, checks, None, out.get("reason", "no pair with rho_ij < 1 "
+                                                        "and f(x_i) > f(x_j)"))
     return Certificate(bound, checks, out["value"], "best pair; witness lifted to the sphere",
                        witnesses={"pair": out["witness"], "pair_index": list(out["pair_index"])},
                        details={"rho": out["rho"], "domain": "sphere(R=1)"})
@@ -337,10 +363,10 @@ def _cert_r1_sphere(inst: Instance, bound: Bound, checks: dict, **options) -> Ce
 
 @certifier("R1.sphere.agg")
 def _cert_r1_sphere_agg(inst: Instance, bound: Bound, checks: dict, **options) -> Certificate:
-    out = _r1_sphere_aggregate(inst.X, inst.y, bound, inst.basis[0], inst.f, 16)
+    out = _r1_sphere_aggregate(inst.net, inst.X, inst.y, bound, inst.basis, inst.f, 16)
     if out["value"] is None:
-        return Certificate(bound, checks, None, "no threshold rho < 1 keeps both labels "
-                           "with a positive gap")
+        return Certificate(bound, checks, None, out.get("reason", "no threshold rho < 1 keeps "
+                                                        "both labels with a positive gap"))
     return Certificate(bound, checks, out["value"],
                        "optimized over rho; the pair certificate R1.sphere dominates it",
                        details=out)

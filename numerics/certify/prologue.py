@@ -60,11 +60,6 @@ __all__ = [
 FIT_TOL = 1e-6
 
 
-#: Relative deflation of certified lower bounds computed from formulas
-#: (floating-point rounding of norms and sums).
-SAFETY = 1e-9
-
-
 @dataclass(frozen=True)
 class HypothesisCheck:
     """Outcome of one hypothesis on one instance: ``ok`` is True/False, or None
@@ -184,6 +179,29 @@ def _value(bound: Bound, **values: float) -> float:
     (an instance knows more quantities than any one bound needs)."""
     used = set(bound.symbols)
     return bound.evaluate(**{k: v for k, v in values.items() if k in used})
+
+
+#: Relative excess of a formula's value over its witnessed counterpart beyond which the
+#: certificate refuses (a wrong formula or a degenerate instance); below it the reported
+#: value is the smaller of the two, so it decides only what is reported, never soundness.
+DOMINATION_RTOL = 1e-6
+
+
+def dominated(formula: float, witnessed: float) -> tuple[float | None, str]:
+    """Certification by domination: a closed-form lower bound whose derivation assumes
+    exact arithmetic (an exact projection, an exact rank) and that is dominated, in exact
+    arithmetic, by a witnessed lower bound. Returns ``(min(formula, witnessed), "")`` when
+    the formula does not exceed the witness by more than :data:`DOMINATION_RTOL`, else
+    ``(None, reason)``: a formula above its own witness is a wrong formula or a degenerate
+    instance, never a number to report.
+
+    >>> dominated(1.0, 1.0 + 1e-12), dominated(1.5, 1.0)[0]
+    ((1.0, ''), None)
+    """
+    if witnessed > 0 and formula <= witnessed * (1 + DOMINATION_RTOL):
+        return min(formula, witnessed), ""
+    return None, (f"not certified: the formula's value {formula:.10g} exceeds the witnessed "
+                  f"bound {witnessed:.10g} that dominates it")
 
 
 def _bounds(bounds, keys) -> dict:

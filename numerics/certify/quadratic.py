@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.certify.prologue import SAFETY, Certificate, Instance, _check_xy, _value, certifier
+from numerics import rounding
+from numerics.certify.prologue import Certificate, Instance, _check_xy, _value, certifier
 from numerics.models import TwoLayerNet
 from theory.bounds import Bound
 
@@ -58,8 +59,28 @@ def _cert_r3(inst: Instance, bound: Bound, checks: dict, **options) -> Certifica
     q = _r3_quantities(inst.net, inst.X, inst.y, inst.f)
     if q["M_op"] <= 0 or q["sum_yf"] <= 0:
         return Certificate(bound, checks, None, "degenerate: M = 0 or sum y_i f(x_i) <= 0")
-    # tr(AM) = sum y_i f(x_i) (= n under exact fit): use the actual value
-    val = _value(bound, n=q["sum_yf"], k=inst.net.k, d=inst.net.d, M_op=q["M_op"])
-    return Certificate(bound, checks, val * (1 - SAFETY),
+    n_low, m_up = _r3_margins(inst)
+    if not n_low > 0:
+        return Certificate(bound, checks, None, "sum y_i f(x_i) is not certified positive")
+    # tr(AM) = sum y_i f(x_i) (= n under exact fit): use the actual value, rounded down
+    val = _value(bound, n=n_low, k=inst.net.k, d=inst.net.d, M_op=m_up)
+    return Certificate(bound, checks, rounding.round_down_bound(val, 8),
                        "with sum_i y_i f(x_i) (= n under exact fit) in place of n",
                        details={k: q[k] for k in ("lip_ball", "M_op", "trace", "rank")})
+
+
+def _r3_margins(inst: Instance) -> tuple[float, float]:
+    r"""Certified :math:`n_{low} \le \sum_i y_i f(x_i)` (exact values; :math:`\hat f, e`
+    from :func:`numerics.rounding.value_error`, the sum's own :math:`\gamma_n`) and
+    :math:`m_{up} \ge \|X^T\mathrm{diag}(y)X\|_{op}`: the certified operator norm of the
+    float product :math:`\hat M` plus its forming error
+    :math:`\|\,|\hat M - M|\,\|_{op} \le \gamma_n\|X\|_F^2`."""
+    X, y, f = inst.X, inst.y, inst.f
+    n = X.shape[0]
+    e = rounding.value_error(inst.net, X)[1]
+    err = float(np.sum(e)) + rounding.gamma(n) * float(np.sum(np.abs(f)))
+    n_low = rounding.down(float(y @ f) - rounding.up(err * (1 + rounding.gamma(n))))
+    M = (X.T * y) @ X
+    fro = float(np.sum(X * X)) * (1 + rounding.gamma(X.size))
+    m_up = rounding.up(rounding.certified_operator_norm(M) + rounding.up(rounding.gamma(n) * fro))
+    return float(n_low), float(m_up)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_finite_float, as_matrix, as_positive_int, as_rng
 from numerics.certify.prologue import (
-    SAFETY,
     Certificate,
     Instance,
     _probability,
@@ -266,6 +266,39 @@ def _cert_r2(inst: Instance, bound: Bound, checks: dict, *, delta: float = 0.05,
                        probability=f"{bound.probability} = {prob:g}")
 
 
+def _r2_inst_margins(inst: Instance, z: np.ndarray, gamma: float, s: float) -> tuple[float, float]:
+    r"""Certified :math:`s_{low} \le \sum_i z_i f(x_i)` and :math:`\Gamma_{up} \ge
+    \Gamma(X, z)` for the exact centred labels z and the network's exact values.
+
+    With :math:`\hat z = fl(y - fl(\bar y))` (a sum of :math:`\pm1` is exact, so
+    :math:`|\hat z_i - z_i| \le 4u`), :math:`\hat f, e` from
+    :func:`numerics.rounding.value_error`: :math:`|\hat s - s| \le \sum|\hat z_i|e_i +
+    4u\sum(|\hat f_i| + e_i) + \gamma_n\sum|\hat z_i\hat f_i|`. For Γ, which is
+    :math:`\max_j\max_{\|u\|=1}|h_j(u)|`, :math:`h_j(u) = \sum_i z_i
+    \mathrm{relu}(u\cdot(x_i - x_j))`, Lipschitz in u and in z with constants
+    :math:`L = 2\rho\sum_i|\hat z_i|` and :math:`2\rho` (:math:`\rho = \max\|x_i\|`):
+    the enumeration evaluates :math:`h_j` at candidate directions within
+    :math:`\delta_\theta` of the maximizer (d = 1: exact; d = 2: angles from ``arctan2``,
+    ``mod`` and ``cos``/``sin``, each within a few ulps of :math:`2\pi`; assumed
+    :math:`\delta_\theta \le 2^{-40}`, far above what the kernels lose), each with
+    evaluation error :math:`\gamma_{2n+8}\,2L`, so
+    :math:`\Gamma \le \hat\Gamma + L(\delta_\theta + 2\gamma_{2n+8}) + 2\rho\cdot 4nu`.
+    """
+    X, f = inst.X, inst.f
+    n, d = X.shape
+    e = rounding.value_error(inst.net, X)[1]
+    az = np.abs(z)
+    err_s = (float(az @ e) + 4 * rounding.U * float(np.sum(np.abs(f) + e))
+             + rounding.gamma(n) * float(az @ np.abs(f)))
+    s_low = rounding.down(s - rounding.up(err_s * (1 + rounding.gamma(2 * n))))
+    rho = float(np.max(rounding._norm_up(X, 2.0)))
+    L = rounding.up(2 * rho * float(az.sum()) * (1 + rounding.gamma(n + 2)))
+    dtheta = 0.0 if d == 1 else 2.0**-40
+    gamma_up = rounding.up(gamma + L * (dtheta + 2 * rounding.gamma(2 * n + 8))
+                           + 2 * rho * 4 * n * rounding.U * 1.01)
+    return float(s_low), float(gamma_up)
+
+
 @certifier("R2.inst")
 def _cert_r2_inst(inst: Instance, bound: Bound, checks: dict, **options) -> Certificate:
     if inst.net.d > 2:
@@ -278,9 +311,14 @@ def _cert_r2_inst(inst: Instance, bound: Bound, checks: dict, **options) -> Cert
     s = float(z @ f)        # = n (1 - ybar^2) under exact fit
     if gamma <= 0 or s <= 0:
         return Certificate(bound, checks, None, "degenerate: Gamma = 0 or sum z_i f(x_i) <= 0")
+    s_low, gamma_up = _r2_inst_margins(inst, z, gamma, s)
+    if not s_low > 0:
+        return Certificate(bound, checks, None, "sum z_i f(x_i) is not certified positive "
+                           "(its rounding error bound exceeds it)")
     # the identity holds for the actual values: evaluate the bound with n(1-ybar^2) -> s
     ybar = float(y.mean())
-    val = _value(bound, n=s / (1 - ybar**2), ybar=ybar, Gamma=gamma) * (1 - SAFETY)
+    val = rounding.round_down_bound(
+        _value(bound, n=s_low / (1 - ybar**2), ybar=ybar, Gamma=gamma_up), 8)
     return Certificate(bound, checks, val, "exact Gamma by enumerating the arrangement",
                        details={"Gamma": gamma, "sum_z_f": s,
                                 "n_1_minus_ybar2": y.size * (1 - ybar**2),

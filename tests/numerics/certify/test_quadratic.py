@@ -8,7 +8,7 @@ from certify_instances import (  # noqa: I001  (the folder's helper module)
     make_data,
     make_labels,
 )
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.certify import (
@@ -52,3 +52,35 @@ def test_r3_on_interpolating_quadratics(seed, d, k):
     q = r3_quantities(net, X, y)
     assert c.value is not None and c.value <= q["lip_ball"] * (1 + 1e-7)
     assert c.value <= spectral_upper_bound(net, Domain.ball(1.0)) * (1 + 1e-7)
+
+
+def _r3_exact_d1(a, w, X, y):
+    """Exact Lip_B1 = 2|A| and M = sum y_i x_i^2 in rationals for d = 1 (R3 is tight there:
+    its value 2 sum_i y_i f(x_i) / |M| = 2 A M / |M| = 2|A| when A M > 0)."""
+    from fractions import Fraction as Fr
+    A = sum(Fr(float(ai)) * Fr(float(wi)) ** 2 for ai, wi in zip(a, w, strict=True))
+    M = sum(Fr(float(yi)) * Fr(float(xi)) ** 2 for yi, xi in zip(y, X[:, 0], strict=True))
+    return 2 * abs(A), A, M
+
+
+@given(log_scale=st.floats(4, 10), log_gap=st.floats(-12, -6), seed=st.integers(0, 2**31 - 1))
+@example(log_scale=8.0, log_gap=-10.0, seed=2)   # 1e8 cancellation: old 1e-9 margin overclaims
+def test_r3_sound_under_cancellation(log_scale, log_gap, seed):
+    """Huge output weights with nearly equal rows: sum_i y_i f(x_i) is mostly rounding
+    noise; the certificate stays at or below the exact constant (rational oracle), and the
+    old fixed relative margin (1 - 1e-9) would not have on the pinned example."""
+    from fractions import Fraction as Fr
+    rng = np.random.default_rng(seed)
+    s, gap = 10.0 ** log_scale, 10.0 ** log_gap
+    a, w = np.array([-s, s]), np.array([1.0, 1.0 + gap])
+    X = rng.uniform(0.2, 1.0, (4, 1))
+    y = np.array([1.0, 1.0, 1.0, -1.0])
+    exact, A, M = _r3_exact_d1(a, w, X, y)
+    assume(A * M > 0)
+    net = TwoLayerNet(a, w[:, None], None, "power:2")
+    c = certify(net, X, y, bounds=[get_bound("R3")], fit_tol=1e9)[0]
+    assert c.value is None or Fr(c.value) <= exact
+    if (log_scale, log_gap, seed) == (8.0, -10.0, 2):
+        old = 2 * float(y @ net(X)) / abs(float(M)) * (1 - 1e-9)
+        assert Fr(old) > exact                    # the weakened margin is caught here
+        assert c.value is not None and Fr(c.value) >= exact * Fr(9, 10)   # and not vacuous
