@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_finite_float, as_positive_int
 from numerics.construct.result import CertifiedUpper, ConstructionResult, _finish
 from numerics.data import validate_dataset
@@ -150,7 +151,9 @@ def c4_lipschitz_bound(U, threshold: float = 0.5) -> float:
     theta = as_finite_float(threshold, "threshold")
     if not 0 < theta < 1:
         raise ValueError(f"threshold: must lie in (0, 1), got {theta}")
-    return float(np.linalg.norm(U, 2) ** 2 / (theta * (1 - theta)))
+    # ||U||_op certified (Cholesky test), the formula's and the output weight's rounding
+    t = rounding.certified_operator_norm(U)
+    return rounding.round_up_bound(t * t / (theta * (1 - theta)), 8)
 
 
 def c4_grouped_min_norm(X, y, *, group_size: int | None = None, k: int | None = None,
@@ -192,8 +195,8 @@ def c4_grouped_min_norm(X, y, *, group_size: int | None = None, k: int | None = 
     --------
     >>> X = np.eye(3); y = np.array([1.0, -1.0, 1.0])
     >>> r = c4_grouped_min_norm(X, y, group_size=1)
-    >>> r.net.k, r.fit_error, r.upper_for(Domain.ball())  # min(4|U|^2, 2|U| sqrt 3)
-    (6, 0.0, 3.4641016151377544)
+    >>> r.net.k, r.fit_error, round(r.upper_for(Domain.ball()), 9)  # min(4|U|^2, 2|U| sqrt 3)
+    (6, 0.0, 3.464101615)
     """
     X, y = validate_dataset(X, y)
     n, d = X.shape
@@ -236,11 +239,12 @@ def c4_grouped_min_norm(X, y, *, group_size: int | None = None, k: int | None = 
     b = np.full(2 * len(groups), -theta)
     a = np.tile([1.0, -1.0], len(groups)) / (1 - theta)
     net = TwoLayerNet(a, W, b, "relu")
-    opn = float(np.linalg.norm(U, 2))
+    opn = rounding.certified_operator_norm(U)
     bounds = [
         CertifiedUpper(Domain.ball(1.0), c4_lipschitz_bound(U, theta),
                        "Lip_B1 <= |U|_op^2/(theta(1-theta)) (= 4|U|_op^2 at theta=1/2)"),
-        CertifiedUpper(Domain.rd(), opn * math.sqrt(len(groups)) / (1 - theta),
+        CertifiedUpper(Domain.rd(), rounding.round_up_bound(
+            opn * math.sqrt(len(groups)) / (1 - theta), 8),
                        "Lip_Rd <= |U|_op sqrt(g)/(1-theta)"),
     ]
     return _finish("C4", net, X, y, not problems, "; ".join(problems[:3]),

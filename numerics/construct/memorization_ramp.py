@@ -99,13 +99,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
 
 from numerics.construct.memorization import ThresholdNetwork
 from numerics.data import validate_dataset
 from numerics.domain import Domain
 from numerics.lipschitz import Witness, lp_lower_bound, pair_lower_bound, product_norm_upper_bound
 from numerics.models import DeepReLUNet
+from numerics.rounding import U, certified_operator_norm, gamma
 
 __all__ = [
     "RampMemorizer",
@@ -117,13 +117,8 @@ __all__ = [
     "structured_upper_bound",
 ]
 
-_U = 2.0 ** -53
 #: Tolerance of the measured interpolation check ``max |f(x_i) - y_i|``.
 FIT_TOL = 1e-9
-
-
-def _gamma(m: int) -> float:
-    return m * _U / (1 - m * _U)
 
 
 def _single_head(net: ThresholdNetwork) -> None:
@@ -158,7 +153,7 @@ def _deficit_ok(Z, slack, U, s, theta) -> bool:
         return True
     Dm = np.where(Z > 0, np.clip(1.0 - Z / s, 0.0, 1.0), 0.0)
     D = Dm @ U.T.astype(float)
-    return bool(np.all(D * (1 + _gamma(Z.shape[1] + 4)) <= slack + theta))
+    return bool(np.all(D * (1 + gamma(Z.shape[1] + 4)) <= slack + theta))
 
 
 def ramp_condition(net: ThresholdNetwork, X, y, s: float, *, theta: float = 0.0,
@@ -249,38 +244,6 @@ def ramp_network(net: ThresholdNetwork, s: float, *, theta: float = 0.0,
     return DeepReLUNet(a, [W1, W2, W3], [b1, b2, b3])
 
 
-def certified_operator_norm(M) -> float:
-    r"""A proved upper bound t on :math:`\|M\|_{op}`: a floating-point Cholesky
-    factorization of :math:`t^2 I - \widehat{M^TM} - \eta I` succeeds, where
-    :math:`\eta` covers the error of the computed Gram matrix
-    (:math:`\gamma_r\|M\|_F^2`), of forming the diagonal, and of the
-    factorization (Rump 2006: :math:`\gamma_{c+1}\mathrm{tr}/(1-\gamma_{c+1})`),
-    times a safety factor 4. Assumes IEEE double, round to nearest, no underflow.
-
-    >>> round(certified_operator_norm(np.array([[3.0, 0.0], [0.0, 4.0]])), 6)
-    4.0
-    """
-    M = np.atleast_2d(np.asarray(M, dtype=float))
-    if M.shape[0] < M.shape[1]:
-        M = M.T
-    r, c = M.shape
-    if not np.any(M):
-        return 0.0
-    A = M.T @ M
-    fro2 = float(np.sum(M * M))
-    t = float(np.linalg.norm(M, 2)) * (1 + 1e-12) + 1e-300
-    for _ in range(60):
-        tr = c * t * t + fro2
-        eta = 4 * (_gamma(r + 2) * fro2 * (1 + 2 * _U) + 2 * _U * (t * t + fro2)
-                   + _gamma(c + 1) * tr / (1 - _gamma(c + 1)))
-        try:
-            sla.cholesky((t * t - eta) * np.eye(c) - A, lower=True, check_finite=True)
-            return float(t * (1 + 4 * _U))
-        except (np.linalg.LinAlgError, ValueError):
-            t *= 1 + 1e-9 + 10 * _gamma(c + r + 4)
-    raise RuntimeError("certified_operator_norm: no certificate")  # pragma: no cover
-
-
 def structured_upper_bound(net: ThresholdNetwork, s: float, *, radius: float,
                            theta: float = 0.0, s2: float | None = None,
                            s3: float = 1.0) -> float:
@@ -299,15 +262,15 @@ def structured_upper_bound(net: ThresholdNetwork, s: float, *, radius: float,
     _single_head(net)
     s, s2, s3, theta = _check_widths(s, s2, s3, theta)
     R = float(radius)
-    gn = np.linalg.norm(net.G, axis=1) * (1 + _gamma(net.d + 2)) * R
-    err = 4 * _U * (np.abs(net.tau) + gn + s)  # rounding of the two comparisons
+    gn = np.linalg.norm(net.G, axis=1) * (1 + gamma(net.d + 2)) * R
+    err = 4 * U * (np.abs(net.tau) + gn + s)  # rounding of the two comparisons
     A = (net.tau - gn < s + err) & (net.tau + gn > -err)
     if not np.any(A) or net.K == 0:
         return 0.0
     col = net.U[:, A].sum(axis=0).astype(np.int64)
-    un = float(np.sqrt(float(np.sum(col * col)))) * (1 + 2 * _U)
+    un = float(np.sqrt(float(np.sum(col * col)))) * (1 + 2 * U)
     val = 2.0 / (s * s2 * s3) * certified_operator_norm(net.G[A]) * un
-    return float(val * (1 + 8 * _U))
+    return float(val * (1 + 8 * U))
 
 
 @dataclass(frozen=True)
@@ -423,7 +386,7 @@ def ramp_memorizer(net: ThresholdNetwork, X, y, *, s: float | None = None,
     holds = ramp_condition(net, X, y, s, theta=theta, s2=s2, s3=s3)
     f = ramp_network(net, s, theta=theta, s2=s2, s3=s3)
     fit = float(np.max(np.abs(f(X) - y)))
-    R = float(np.linalg.norm(X, axis=1).max()) * (1 + _gamma(X.shape[1] + 2))
+    R = float(np.linalg.norm(X, axis=1).max()) * (1 + gamma(X.shape[1] + 2))
     dom = Domain.ball(R)
     starts = _segment_starts(X, y)
     walls = _wall_starts(net, starts[16::33], s, R)

@@ -20,10 +20,12 @@ import math
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_finite_float, as_positive_int
 from numerics.construct.result import (
     CertifiedUpper,
     ConstructionResult,
+    _certified_gram,
     _finish,
     _offdiag,
     _sphere_problem,
@@ -43,7 +45,8 @@ def c1_lipschitz_bound(tau: float, mu: float, n: int, nu: float = 1.0) -> tuple[
     tau : float
         Threshold of the construction.
     mu : float
-        :math:`\mu = \max_{i\ne j}|x_i\cdot x_j|` (0 when n = 1).
+        An upper bound of :math:`\mu = \max_{i\ne j}|x_i\cdot x_j|` (0 when n = 1);
+        the constructions pass certified bounds of the float weights' exact values.
     n : int
         Number of points (an active set has at most n elements).
     nu : float
@@ -99,17 +102,27 @@ def c1_lipschitz_bound(tau: float, mu: float, n: int, nu: float = 1.0) -> tuple[
     if not mu < tau * tau:
         return None, f"needs mu < tau^2, got mu = {mu:.6g} >= tau^2 = {tau * tau:.6g}"
     m = _c1_active_max(tau, mu, n, nu)
-    value = math.sqrt(m * (nu + (m - 1) * mu)) / (1 - tau) if m > 0 else 0.0
+    if m is None:
+        return None, f"needs mu < tau^2 with rounding, got mu = {mu:.6g}, tau = {tau:.6g}"
+    # the formula's own rounding (a chain of 8 operations) and the output weight as built,
+    # fl(y_i / fl(1 - tau)): rounded up by gamma_10 (docs/mathematics.md#rounding)
+    value = (rounding.round_up_bound(math.sqrt(m * (nu + (m - 1) * mu)) / (1 - tau), 10)
+             if m > 0 else 0.0)
     return value, (f"Lip_B1 <= (1-tau)^-1 sqrt(m(nu+(m-1)mu)), tau={tau:.6g}, mu={mu:.6g}, "
                    f"nu={nu:.6g}, m={m}")
 
 
-def _c1_active_max(tau: float, mu: float, n: int, nu: float) -> int:
-    """m = min(n, floor((nu - mu)/(tau^2 - mu))), the most neurons active at once
-    (needs mu < tau^2). |A| < q strictly and floor(q) >= ceil(q) - 1; the upward
-    nudge keeps the integer valid when q is computed slightly below its true value."""
-    q = (nu - mu) / (tau * tau - mu)
-    return max(0, int(min(n, math.floor(q * (1 + 1e-12)))))
+def _c1_active_max(tau: float, mu: float, n: int, nu: float) -> int | None:
+    """m = min(n, floor(q)), q = (nu - mu)/(tau^2 - mu) rounded up, the most neurons active
+    at once, for upper bounds mu, nu of the exact max |x_i.x_j| and max |x_i|^2: from
+    |A| tau^2 < nu + (|A|-1) mu, |A| < q for any such bounds; the numerator is rounded
+    up and the denominator down, so floor(q) >= the exact integer. None when tau^2 - mu
+    is not certified positive."""
+    den = rounding.down(rounding.down(tau * tau) - mu)
+    if not den > 0:
+        return None
+    q = rounding.up(rounding.up(nu - mu) / den)
+    return max(0, int(min(n, math.floor(q))))
 
 
 def _c1_default_tau(cmax: float, mu: float, nu: float, n: int) -> float:
@@ -160,11 +173,11 @@ def c1_one_neuron_per_point(X, y, *, tau: float | None = None) -> ConstructionRe
     """
     X, y = validate_dataset(X, y)
     n = X.shape[0]
-    G = X @ X.T
+    G, eps, _, nu = _certified_gram(X)
     off = _offdiag(G)
     cmax = float(off.max()) if n > 1 else -1.0
-    mu = float(np.abs(off).max()) if n > 1 else 0.0
-    nu = float(np.max(np.diag(G)))
+    # certified upper bounds of the exact max |x_i.x_j| and max |x_i|^2 of the weights
+    mu = float(rounding.up(float(np.abs(off).max()) + eps)) if n > 1 else 0.0
     if tau is None:
         tau = _c1_default_tau(cmax, mu, nu, n)
     else:
@@ -179,14 +192,37 @@ def c1_one_neuron_per_point(X, y, *, tau: float | None = None) -> ConstructionRe
         ok, reason = False, f"max_(i!=j) x_i.x_j = {cmax:.6g} > tau = {tau:.6g}"
     else:
         ok, reason = True, None
-    value, stmt = c1_lipschitz_bound(tau, mu, n, nu)
-    m = _c1_active_max(tau, mu, n, nu) if value is not None else None
+    value, stmt = c1_lipschitz_bound(-float(net.b[0]), mu, n, nu)   # tau as built
+    m = _c1_active_max(-float(net.b[0]), mu, n, nu) if value is not None else None
     bound = CertifiedUpper(Domain.ball(1.0), value,
                            "Lip_B1 <= (1-tau)^-1 sqrt(m(nu+(m-1)mu)), "
                            "m=min(n, floor((nu-mu)/(tau^2-mu))), nu=max|x_i|^2",
                            None if value is not None else stmt)
     return _finish("C1", net, X, y, ok, reason, "data on S^{d-1} and max_(i!=j) x_i.x_j <= tau",
                    [bound], {"tau": tau, "mu": mu, "max_inner": cmax, "nu": nu, "m": m})
+
+
+def _c2_caps_overlap(cmax: float, eps: float, nu_low: float, nu_up: float, c: float,
+                     n: int) -> str | None:
+    r"""None when the caps :math:`\{x\in S: x\cdot x_i > c\}` are certified pairwise
+    disjoint, else the reason. The cap of :math:`x_i` has angular radius
+    :math:`\theta_i \le \theta`, :math:`\cos\theta = c/\sqrt{\nu_{up}}` (c >= 0); two caps
+    are disjoint when the angle between the centres is at least :math:`2\theta`, i.e.
+    :math:`\cos\angle(x_i, x_j) \le 2c^2/\nu_{up} - 1`, checked with
+    :math:`\cos\angle \le (\max\hat G_{ij} + \epsilon)/\nu_{low}` (or
+    :math:`/\nu_{up}` when negative) rounded up against the right side rounded down. With
+    unit data this is the docstring's :math:`x_i\cdot x_j \le 2(1-s)^2 - 1`."""
+    if n < 2:
+        return None
+    if not (c >= 0 and nu_low > 0):
+        return f"caps not certified disjoint (threshold {c:.6g}, min |x_i|^2 {nu_low:.6g})"
+    g = cmax + eps
+    cos_up = rounding.up(g / nu_low) if g > 0 else -rounding.down(-g / nu_up)
+    limit = rounding.down(2 * rounding.down(c * c / nu_up) * (1 - 2 * rounding.U)) - 1.0
+    if cos_up > limit:
+        return (f"caps overlap: max x_i.x_j = {cmax:.6g} > 2(1-s)^2 - 1 = "
+                f"{2 * c * c - 1:.6g} (with rounding)")
+    return None
 
 
 def c2_cap_ramps(X, y, *, s: float | None = None) -> ConstructionResult:
@@ -234,10 +270,12 @@ def c2_cap_ramps(X, y, *, s: float | None = None) -> ConstructionResult:
     """
     X, y = validate_dataset(X, y)
     n = X.shape[0]
-    G = X @ X.T
+    G, eps, nu_low, nu_up = _certified_gram(X)
     cmax = float(_offdiag(G).max()) if n > 1 else -1.0
-    if s is None:
-        smax = 1 - math.sqrt(max(0.0, (1 + cmax) / 2))
+    if s is None:   # the widest caps certified disjoint (the choice is checked below)
+        g = cmax + eps
+        cos_up = (g / nu_low if g > 0 else g / nu_up) if n > 1 and nu_low > 0 else -1.0
+        smax = 1 - math.sqrt(max(0.0, nu_up * (1 + cos_up) / 2))
         s = smax * (1 - 1e-9) if smax > 0 else 0.5
     else:
         s = as_finite_float(s, "s")
@@ -254,18 +292,15 @@ def c2_cap_ramps(X, y, *, s: float | None = None) -> ConstructionResult:
         ok, reason = False, f"max_(i!=j) x_i.x_j = {cmax:.6g} > 1 - s = {1 - s:.6g}"
     else:
         ok, reason = True, None
-    limit = 2 * (1 - s) ** 2 - 1
-    if sphere:
-        why = sphere
-    elif cmax > limit:
-        why = f"caps overlap: max x_i.x_j = {cmax:.6g} > 2(1-s)^2 - 1 = {limit:.6g}"
-    else:
-        why = None
+    c = -float(net.b[0])                      # the cap threshold as built, fl(1 - s)
+    why = sphere or _c2_caps_overlap(cmax, eps, nu_low, nu_up, c, n)
+    amax = float(np.max(np.abs(net.a)))       # fl(1/s) as built
     bounds = [
-        CertifiedUpper(Domain.sphere(1.0), None if why else math.sqrt((2 - s) / s),
-                       "Lip_S = sqrt((2-s)/s) (disjoint caps)", why),
-        CertifiedUpper(Domain.ball(1.0), None if why else 1 / s,
-                       "Lip_B1 <= 1/s (disjoint caps)", why),
+        CertifiedUpper(Domain.sphere(1.0), None if why else rounding.round_up_bound(
+            amax * math.sqrt(rounding.up(nu_up - rounding.down(c * c))), 6),
+            "Lip_S = sqrt((2-s)/s) (disjoint caps)", why),
+        CertifiedUpper(Domain.ball(1.0), None if why else rounding.round_up_bound(
+            amax * math.sqrt(nu_up), 4), "Lip_B1 <= 1/s (disjoint caps)", why),
     ]
     return _finish("C2", net, X, y, ok, reason,
                    "data on S^{d-1} and max_(i!=j) x_i.x_j <= 1 - s", bounds,

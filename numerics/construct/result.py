@@ -136,3 +136,20 @@ def _sphere_problem(X: np.ndarray) -> str | None:
 def _offdiag(G: np.ndarray) -> np.ndarray:
     n = G.shape[0]
     return G[~np.eye(n, dtype=bool)]
+
+
+def _certified_gram(X: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    r"""The float Gram matrix :math:`\hat G = fl(XX^T)` with an entrywise error bound and
+    certified bounds of the squared norms (docs/mathematics.md#rounding):
+    :math:`|\hat G_{ij} - x_i\cdot x_j| \le \gamma_d\sum_t|x_{it}x_{jt}| \le
+    \gamma_d\,\nu_{up} =: \epsilon`, so ``(G, eps, nu_low, nu_up)`` with
+    :math:`\nu_{low} \le \min_i\|x_i\|^2` and :math:`\nu_{up} \ge \max_i\|x_i\|^2`."""
+    from numerics import rounding
+
+    G = X @ X.T
+    d = X.shape[1]
+    sq = np.sum(X * X, axis=1)
+    nu_up = float(rounding.up(float(sq.max()) * (1 + rounding.gamma(d))))
+    nu_low = float(rounding.down(float(sq.min()) * (1 - rounding.gamma(d))))
+    eps = float(rounding.up(rounding.gamma(d) * nu_up))
+    return G, eps, nu_low, nu_up

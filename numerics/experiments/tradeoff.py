@@ -61,6 +61,7 @@ from pathlib import Path
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_positive_int
 from numerics.construct import prune_candidates, split_neuron
 from numerics.domain import Domain
@@ -81,7 +82,6 @@ __all__ = [
 #: ``method`` of the U(k) records (the key of their slope in :func:`tradeoff_slope`).
 CURVE_METHOD = "minlip"
 _BALL = Domain.ball(1.0)
-_SAFE = 1e-9  # relative deflation of lower bounds computed from formulas
 
 
 def default_ks(n: int, d: int, *, per_octave: int = 2) -> list[int]:
@@ -168,11 +168,13 @@ def data_lower_bounds(X, y, k: int, *, delta: float = 0.05) -> dict:
     if pos.shape[0] == 0 or neg.shape[0] == 0:
         raise ValueError("y: both labels must occur")
     npl, nmi = int(pos.shape[0]), int(neg.shape[0])
-    xop = float(np.linalg.norm(X, 2)) * (1 + 1e-12)
-    r1 = get_bound("R1").evaluate(n_plus=npl, n_minus=nmi, X_op=xop, r=min(k, d)) * (1 - _SAFE)
-    D2 = (np.sum(pos**2, 1)[:, None] + np.sum(neg**2, 1)[None, :] - 2 * pos @ neg.T)
-    dmin = math.sqrt(max(float(D2.min()), 0.0)) * (1 + 1e-12) + 1e-15
-    pair = get_bound("R1.pair").evaluate(Delta=2.0, P_dist=dmin) * (1 - _SAFE)
+    # certified: ||X||_op rounded up (Cholesky test), the closest opposite pair's distance
+    # computed directly and rounded up, each formula's own rounding (docs/mathematics.md#rounding)
+    xop = rounding.certified_operator_norm(X)
+    r1 = rounding.round_down_bound(get_bound("R1").evaluate(n_plus=npl, n_minus=nmi, X_op=xop,
+                                                            r=min(k, d)), 32)
+    dmin = _closest_opposite_distance(pos, neg)
+    pair = rounding.round_down_bound(get_bound("R1.pair").evaluate(Delta=2.0, P_dist=dmin), 4)
     ybar = float(y.mean())
     r2 = get_bound("R2").evaluate(ybar=ybar, n=n, k=k, delta=delta)
     r2s = get_bound("R2.sharp").evaluate(ybar=ybar, n=n, k=k, delta=delta)
@@ -181,6 +183,21 @@ def data_lower_bounds(X, y, k: int, *, delta: float = 0.05) -> dict:
             "radius": max(1.0, float(np.max(np.linalg.norm(X, axis=1)))),
             "R2": r2, "R2_sharp": r2s, "delta": delta,
             "cited": cited_applicability(n, d, k, delta=delta)}
+
+
+def _closest_opposite_distance(pos: np.ndarray, neg: np.ndarray, *, candidates: int = 8) -> float:
+    r"""A certified upper bound of :math:`\min_{i\in I_+, j\in I_-}\|x_i - x_j\|`: the
+    candidate pairs are the ``candidates`` smallest by the Gram expansion (cheap, possibly
+    inexact), and each candidate's distance is computed directly from the difference and
+    rounded up; the minimum of those is the distance of an actual pair, hence >= the true
+    minimum (a wrong candidate only weakens the bound)."""
+    D2 = np.sum(pos**2, 1)[:, None] + np.sum(neg**2, 1)[None, :] - 2 * pos @ neg.T
+    flat = D2.ravel()
+    m = min(candidates, flat.size)
+    idx = np.argpartition(flat, m - 1)[:m]
+    i, j = np.unravel_index(idx, D2.shape)
+    diff = pos[i] - neg[j]
+    return float(np.min(rounding.up(rounding._norm_up(diff, 2.0) * (1 + rounding.U))))
 
 
 def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool) -> tuple[float, str]:
