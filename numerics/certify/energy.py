@@ -56,6 +56,7 @@ import scipy.linalg as sla
 import sympy as sp
 
 from numerics._validate import as_matrix, as_positive_int, as_vector
+from numerics.rounding import gamma
 from theory import sphere
 
 __all__ = [
@@ -82,13 +83,6 @@ SPHERE_TOL = 1e-8
 
 #: Energies: tangential on the sphere, full gradient (homogeneous, ball), L2 norm (min-norm).
 KINDS = ("sphere", "ball", "l2")
-
-
-_U = np.finfo(float).eps / 2  # unit roundoff
-
-
-def _gamma(m: float) -> float:
-    return m * _U / (1 - m * _U)
 
 
 def _degree(p) -> int:
@@ -293,15 +287,15 @@ def _weak_duality(alpha, K, absK, v, coeffs, d, p, free) -> float:
     a_abs = np.abs(alpha)
     # numerator: |fl(a.v) - a.v_exact| <= gamma_n |a|.|v| + (rescaled targets) gamma_{p+d+4}|a|.|v|
     num = float(alpha @ v)
-    num_err = 1.01 * (_gamma(n) + _gamma(p + d + 4)) * float(a_abs @ np.abs(v))
+    num_err = 1.01 * (gamma(n) + gamma(p + d + 4)) * float(a_abs @ np.abs(v))
     num_low = max(abs(num) - num_err, 0.0)
     # denominator: BLAS error + kernel-entry error (dot products, normalization, Horner)
     Ka = K @ alpha
     den = float(alpha @ Ka)
-    blas_err = 1.01 * _gamma(n + 1) * float(a_abs @ (absK @ a_abs))
+    blas_err = 1.01 * gamma(n + 1) * float(a_abs @ (absK @ a_abs))
     k0 = float(np.sum(np.abs(coeffs)))
     k1 = float(np.sum(np.abs(coeffs) * np.arange(coeffs.size)))
-    entry_err = 2.0 * (k1 * _gamma(3 * d + 8) + k0 * _gamma(2 * p + 2))
+    entry_err = 2.0 * (k1 * gamma(3 * d + 8) + k0 * gamma(2 * p + 2))
     den_up = den + blas_err + entry_err * float(a_abs.sum()) ** 2
     if not den_up > 0:
         return 0.0

@@ -132,7 +132,7 @@ def _r1_chain(net: TwoLayerNet, X: np.ndarray, y: np.ndarray, R: float, b: dict,
     npl, nmi = int(ip.size), int(im.size)
     sizes = {"n": npl + nmi, "d": X.shape[1], "k": net.k, "R": R}
     out = {"r": r, "X_op": x_op, "n_plus": npl, "n_minus": nmi,
-           "in_ball": bool(np.max(np.linalg.norm(X, axis=1)) <= R * (1 + 1e-12)),
+           "in_ball": bool(np.all(rounding.in_ball(X, R))),
            "delta_min": float(D.min())}
     scale = 1e-12 * (1.0 + np.abs(Z).max(initial=0.0))
     ok = dist > scale
