@@ -185,7 +185,9 @@ def _value(bound: Bound, **values: float) -> float:
 #: Relative excess of a formula's value over its witnessed counterpart beyond which the
 #: certificate refuses (a wrong formula or a degenerate instance); below it the reported
 #: value is the smaller of the two, so it decides only what is reported, never soundness.
-DOMINATION_RTOL = 1e-6
+#: (A witness on the sphere pays up to about 1e-4 relative for its certified projection
+#: and geodesic distance, measured by benchmarks/soundness_certificates.py.)
+DOMINATION_RTOL = 1e-3
 
 
 def dominated(formula: float, witnessed: float) -> tuple[float | None, str]:
@@ -196,7 +198,7 @@ def dominated(formula: float, witnessed: float) -> tuple[float | None, str]:
     ``(None, reason)``: a formula above its own witness is a wrong formula or a degenerate
     instance, never a number to report.
 
-    >>> dominated(1.0, 1.0 + 1e-12), dominated(1.5, 1.0)[0]
+    >>> dominated(1.0, 1.0 + 1e-12), dominated(1.1, 1.0)[0]
     ((1.0, ''), None)
     """
     if witnessed > 0 and formula <= witnessed * (1 + DOMINATION_RTOL):
