@@ -76,8 +76,10 @@ __all__ = [
     "GridResult",
     "LocalProcessExecutor",
     "WorkerLost",
+    "apply_check",
     "demo_run",
     "failure_text",
+    "hms",
     "open_executor",
     "run_grid",
 ]
@@ -97,16 +99,16 @@ def _execute(run: Callable, spec, key: str) -> dict:
                 "traceback": traceback.format_exc(limit=10)}
 
 
-def _apply_check(rec: dict, check: Callable[[dict], list] | None) -> dict:
+def apply_check(rec: dict, check: Callable[[dict], list] | None) -> dict:
     """``rec`` with ``status: "inconsistent"`` and the violations (``inconsistent``,
     also joined in ``error``) when ``check(rec)`` returns any; error records and
     ``check=None`` pass unchanged. A check that raises makes the record an error.
 
-    >>> _apply_check({"key": "a", "status": "ok", "lo": 2, "up": 1},
+    >>> apply_check({"key": "a", "status": "ok", "lo": 2, "up": 1},
     ...              lambda r: ["lo 2 > up 1"] if r["lo"] > r["up"] else [])["status"]
     'inconsistent'
     """
-    if check is None or rec.get("status") == "error":
+    if check is None or rec.get("status") in ("error", "inconsistent"):
         return rec
     try:
         bad = [str(b) for b in check(rec)]
@@ -183,14 +185,14 @@ class _Progress:
         rate = (self.done - self.started) / el if el > 0 else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else float("nan")
         print(f"[{self.label}] {self.done}/{self.total} {60 * rate:.1f} runs/min, "
-              f"eta {_hms(eta)}: {rec['key']} {rec.get('status', 'done')}{note}",
+              f"eta {hms(eta)}: {rec['key']} {rec.get('status', 'done')}{note}",
               file=sys.stderr, flush=True)
 
 
-def _hms(seconds: float) -> str:
+def hms(seconds: float) -> str:
     """``1h02m03s`` / ``2m03s`` / ``3s``; ``?`` when unknown.
 
-    >>> _hms(3723.4), _hms(61), _hms(float("nan"))
+    >>> hms(3723.4), hms(61), hms(float("nan"))
     ('1h02m03s', '1m01s', '?')
     """
     if seconds != seconds or seconds == float("inf"):
@@ -261,7 +263,7 @@ def _drive(todo, run, path: Path, ex: cf.Executor, window: int, retries: int,
                 continue
             else:
                 rec, note = _lost_record(k, exc), f" ({type(exc).__name__})"
-            rec = _apply_check(rec, check)
+            rec = apply_check(rec, check)
             append_record(path, rec, nonfinite=nonfinite)
             prog.step(rec, note)
 

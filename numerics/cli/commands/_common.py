@@ -71,10 +71,12 @@ def executor_options(args) -> dict:
     >>> executor_options(argparse.Namespace(workers=2, scheduler=None, dask_local=None))
     {'workers': 2, 'scheduler': None, 'dask_local': None}
     """
-    if args.scheduler is not None and args.dask_local is not None:
+    workers = getattr(args, "workers", 1)   # namespaces built without the options: defaults
+    scheduler = getattr(args, "scheduler", None)
+    dask_local = getattr(args, "dask_local", None)
+    if scheduler is not None and dask_local is not None:
         raise ValueError("--scheduler: give --scheduler or --dask-local, not both")
-    return {"workers": args.workers, "scheduler": args.scheduler,
-            "dask_local": args.dask_local}
+    return {"workers": workers, "scheduler": scheduler, "dask_local": dask_local}
 
 
 def grid_outcome(results) -> dict:
