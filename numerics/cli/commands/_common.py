@@ -11,7 +11,8 @@ from __future__ import annotations
 import dataclasses
 
 __all__ = ["CONFIGS", "add_config_seed_arguments", "add_executor_arguments",
-           "check_config_seed", "executor_options", "grid_outcome", "raise_if_failed",
+           "check_config_seed", "executor_options", "good_records", "grid_outcome",
+           "raise_if_failed",
            "with_first_seed"]
 
 #: Grid sizes of the experiment commands.
@@ -108,3 +109,13 @@ def raise_if_failed(step: str, text: str) -> None:
     """
     if text:
         raise RuntimeError(f"{step}: {text}")
+
+
+def good_records(records) -> list[dict]:
+    """The records of runs that finished and passed their check (for figures and
+    tables; the others are named by :func:`grid_outcome`).
+
+    >>> good_records([{"key": "a"}, {"key": "b", "status": "error"}])
+    [{'key': 'a'}]
+    """
+    return [r for r in records if r.get("status") not in ("error", "inconsistent")]
