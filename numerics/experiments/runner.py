@@ -241,7 +241,7 @@ def _lost_record(key: str, exc: BaseException) -> dict:
 
 
 def _drive(todo, run, path: Path, ex: cf.Executor, window: int, retries: int,
-           prog: _Progress, check=None, nonfinite: str = "null") -> None:
+           prog: _Progress, check=None, nonfinite: str = "null", on_record=None) -> None:
     """Keep ``window`` tasks in flight; append each record as it arrives; resubmit
     tasks whose worker died."""
     pending = list(reversed(todo))
@@ -266,6 +266,8 @@ def _drive(todo, run, path: Path, ex: cf.Executor, window: int, retries: int,
             rec = apply_check(rec, check)
             append_record(path, rec, nonfinite=nonfinite)
             prog.step(rec, note)
+            if on_record is not None:
+                on_record(rec)
 
 
 def _is_worker_loss(exc: BaseException) -> bool:
@@ -280,7 +282,8 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path | 
              scheduler: str | None = None, dask_local: int | None = None,
              resume: bool = True, progress: bool = True, retries: int = 2,
              label: str = "grid", check: Callable[[dict], list] | None = None,
-             nonfinite: str = "null") -> GridResult:
+             nonfinite: str = "null",
+             on_record: Callable[[dict], None] | None = None) -> GridResult:
     """Run every specification whose key is not yet recorded in ``path``.
 
     Parameters
@@ -310,6 +313,8 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path | 
         record with any is written with ``status: "inconsistent"`` (see above).
     nonfinite : {"null", "error", "keep"}
         How non-finite floats are written (:func:`numerics.records.append_record`).
+    on_record : callable, optional
+        Called in this process with each record just written.
 
     Returns
     -------
@@ -322,7 +327,7 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path | 
             return run_grid(specs, run, Path(tmp) / "grid.jsonl", key=key, workers=workers,
                             scheduler=scheduler, dask_local=dask_local, resume=resume,
                             progress=progress, retries=retries, label=label, check=check,
-                            nonfinite=nonfinite)
+                            nonfinite=nonfinite, on_record=on_record)
     specs = list(specs)
     path = Path(path)
     retries = as_positive_int(retries, "retries", minimum=0)
@@ -333,7 +338,7 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path | 
         with open_executor(workers=workers, scheduler=scheduler,
                            dask_local=dask_local) as (ex, window, name):
             prog = _Progress(label, len(specs), skipped, progress, name)
-            _drive(todo, run, path, ex, window, retries, prog, check, nonfinite)
+            _drive(todo, run, path, ex, window, retries, prog, check, nonfinite, on_record)
     seconds = time.perf_counter() - t0
     recs = {r["key"]: r for r in load_records(path)} if path.exists() else {}
     ordered = [recs[k] for k in map(key, specs) if k in recs]
