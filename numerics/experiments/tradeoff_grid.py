@@ -74,10 +74,14 @@ CONFIGS = {
              "per_octave": 2},
 }
 
-#: Seconds per (L-BFGS iteration x n x k x d) of the curve search, and the fixed cost
-#: of a point (lower bounds, certificates, saving): fitted on this machine from points
-#: of the ``full`` panels measured with the full budget (one worker, one BLAS thread;
-#: see the note of the change that introduced them).
+#: Seconds per (L-BFGS iteration budget x n x k x d) of the curve search, and the fixed
+#: cost of a point: least-squares fit to four single points measured on the development
+#: machine (2 shared cores, one worker, one BLAS thread; starts fit + C4, outer 3, inner
+#: 400, refine 1): n = 256, k = 32 / 91: 3.7 / 12.3 s; n = 2048, k = 128 / 256: 57 / 119 s
+#: (model: 5.4, 8.7, 61, 118 s). A fifth point, n = 2048, k = 64, took 142 s under load
+#: (model 33 s): widths near the parameter-count minimum can cost several times more.
+#: Checks: the ``fast`` configuration, model 47 s, measured 46 s; the former full
+#: configuration (n = 256, 13 widths, 3 seeds), model 73 min, measured about 85 min.
 SECONDS_PER_UNIT = 9.4e-10
 SECONDS_PER_POINT = 3.6
 

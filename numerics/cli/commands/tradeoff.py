@@ -10,8 +10,17 @@ the same command to continue).
 
 Configurations (``--config``, defined once in :data:`numerics.experiments.tradeoff.CONFIGS`):
 ``fast`` (the ``robustlaw reproduce`` configuration, n = 32, d = 64: inside the window
-where sqrt(n/k) exceeds the data's pair-quotient floor) and ``full`` (n = 256, d = 64,
-three seeds; long). ``CONFIGS['seeds']`` (the fast sizes on three data seeds) is
+where sqrt(n/k) exceeds the data's pair-quotient floor) and ``full`` (n = 256 and
+n = 2048 at d = 64, three seeds: for n = 2048 sqrt(n/k) exceeds the floor over the
+decade k = 32..362; about 5.6 h on one worker, 3.6 h on two). Before it starts the
+command prints the expected wall time, from the per-point cost model of
+:func:`numerics.experiments.tradeoff_grid.estimate_seconds` (seconds proportional to the
+optimizer's iteration budget x n x k x d, calibrated on measured points). One grid run
+is one whole curve (n, d, seed), since every width is warm-started from its neighbour;
+``--workers``/``--scheduler``/``--dask-local`` run panels and seeds in parallel.
+A point whose certified lower bound exceeds its certified U is written with status
+``inconsistent`` and, like a point that raised, makes the command exit with status 1
+naming it. ``CONFIGS['seeds']`` (the fast sizes on three data seeds) is
 available from Python through :func:`numerics.experiments.tradeoff.run_config`. A point that
 raises or fails its re-verification makes the command exit with status 1, naming it,
 after every other point was written.
