@@ -9,8 +9,9 @@ the lower bound :math:`\max_{i}\|\nabla f(x_i)\|_2` over training points
 strictly inside linear regions (certified); the summary gives the Pearson and
 Spearman correlations of the log-bounds with the test error across m.
 
-Long runs keep JSON lines (rewritten atomically, :class:`numerics.records.RecordStore`)
-and resume: records whose ``key`` is already in the file are not recomputed.
+The grid (:func:`s5_specs`, one run per (seed, width), :func:`s5_run`) runs on
+:func:`numerics.experiments.runner.run_grid`: JSON lines appended as runs finish,
+resume by ``key``, failures recorded, any executor.
 
 Examples
 --------
@@ -35,10 +36,10 @@ from numerics.experiments._shared import _num, _rng, _tag
 from numerics.lipschitz import spectral_upper_bound
 from numerics.lipschitz.witness import _interior
 from numerics.models import TwoLayerNet, he_layers
-from numerics.records import RecordStore, save_figure
+from numerics.records import save_figure
 
-__all__ = ["S5Config", "gaussian_mixture", "plot_s5", "run_s5", "s5_record", "s5_summary",
-           "s5_table", "train_two_layer"]
+__all__ = ["S5Config", "S5Spec", "gaussian_mixture", "plot_s5", "run_s5", "s5_grid",
+           "s5_record", "s5_run", "s5_specs", "s5_summary", "s5_table", "train_two_layer"]
 
 
 @dataclass(frozen=True)
@@ -194,18 +195,54 @@ def _s5_tag(cfg: S5Config) -> str:
     return _tag({k: v for k, v in asdict(cfg).items() if k not in ("widths", "seeds")})
 
 
-def run_s5(config: S5Config | None = None, path: str | Path | None = None) -> list[dict]:
-    """Run (or resume, as :func:`run_s1`) experiment S5; this configuration's
-    records sorted by (seed, width)."""
+@dataclass(frozen=True)
+class S5Spec:
+    """One run of S5: train width ``width`` on data seed ``seed`` of ``cfg``."""
+
+    width: int
+    seed: int
+    cfg: S5Config
+
+    @property
+    def key(self) -> str:
+        return f"s5-m{self.width}-s{self.seed}-{_s5_tag(self.cfg)}"
+
+
+def s5_specs(cfg: S5Config) -> list[S5Spec]:
+    """The grid of S5: every (seed, width) of ``cfg``.
+
+    >>> [s.key[:8] for s in s5_specs(S5Config(widths=(4, 8), seeds=(0,)))]
+    ['s5-m4-s0', 's5-m8-s0']
+    """
+    return [S5Spec(int(m), int(s), cfg) for s in cfg.seeds for m in cfg.widths]
+
+
+def s5_run(spec: S5Spec) -> dict:
+    """The single run of the grid: :func:`s5_record` of ``spec``."""
+    return s5_record(spec.width, spec.seed, spec.cfg)
+
+
+def s5_grid(config: S5Config | None = None, path: str | Path | None = None, *,
+            workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
+            progress: bool = False):
+    """Run (or resume) the grid of S5 through :func:`numerics.experiments.runner.run_grid`
+    (check: certified lower <= certified upper); returns the
+    :class:`numerics.experiments.runner.GridResult`."""
+    from numerics.experiments.consistency import check_lower_upper
+    from numerics.experiments.runner import run_grid
+
     cfg = S5Config() if config is None else config
-    led = RecordStore(path, key="key", nonfinite="error")
-    keys = []
-    for s in cfg.seeds:
-        for m in cfg.widths:
-            keys.append(f"s5-m{m}-s{s}-{_s5_tag(cfg)}")
-            if keys[-1] not in led:
-                led.add(s5_record(m, s, cfg))
-    return sorted((led.records[k] for k in keys), key=lambda r: (r["seed"], r["width"]))
+    return run_grid(s5_specs(cfg), s5_run, path, workers=workers, scheduler=scheduler,
+                    dask_local=dask_local, progress=progress, label="s5",
+                    check=check_lower_upper)
+
+
+def run_s5(config: S5Config | None = None, path: str | Path | None = None,
+           **executor) -> list[dict]:
+    """Run (or resume, as :func:`numerics.experiments.width.run_s1`) experiment S5
+    (:func:`s5_grid`); this configuration's records sorted by (seed, width)."""
+    return sorted(s5_grid(config, path, **executor).records,
+                  key=lambda r: (r.get("seed", -1), r.get("width", -1)))
 
 
 def _corr(x: np.ndarray, y: np.ndarray) -> tuple[float | None, float | None]:

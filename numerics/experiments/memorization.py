@@ -9,9 +9,10 @@ r"""Experiments (a)–(e) of the S2 memorization construction
 (e) the certified Lipschitz bracket of the ramp (ReLU) versions against n,
     :math:`\sqrt{n/k}` and the constructions C1–C4 on the same data.
 
-Every experiment appends one record per finished cell to a JSON-lines
-:class:`~numerics.records.RecordStore` and skips cells already stored, so an
-interrupted run resumes losing at most one cell. Figures and tables are in
+Every experiment is a grid of cells (:class:`MemSpec`, :func:`mem_run`) run by
+:func:`numerics.experiments.runner.run_grid`: one JSON line appended per finished
+cell, cells already stored are skipped (an interrupted run resumes losing at most
+the cells in flight), failures are recorded, any executor. Figures and tables are in
 :mod:`numerics.experiments.memorization_report`.
 """
 
@@ -31,10 +32,10 @@ from numerics.construct.memorization_geometry import geometry_proxies
 from numerics.construct.memorization_ramp import ramp_memorizer
 from numerics.data import random_dataset
 from numerics.domain import Domain
-from numerics.records import RecordStore
 from numerics.shipped_data import DIGITS_HINT, digits_pair, load_digits_dataset, two_moons
 
-__all__ = ["EXPERIMENTS", "MemConfig", "run_all", "run_experiment"]
+__all__ = ["EXPERIMENTS", "MemConfig", "MemSpec", "check_mem_record", "mem_grid",
+           "mem_run", "run_all", "run_experiment"]
 
 
 @dataclass(frozen=True)
@@ -224,11 +225,79 @@ EXPERIMENTS: dict[str, tuple[Callable, Callable]] = {
 }
 
 
+@dataclass(frozen=True)
+class MemSpec:
+    """One cell of experiment ``name``: ``cell`` is its key tuple (first entry the
+    experiment's letter), ``cfg`` the configuration."""
+
+    name: str
+    cell: tuple
+    cfg: MemConfig
+
+    @property
+    def key(self) -> str:
+        return "|".join(str(v) for v in self.cell)
+
+
+def mem_run(spec: MemSpec) -> dict:
+    """The single run of the grid: the cell runner of :data:`EXPERIMENTS` (looked up
+    when the run starts) and its wall time ``seconds_cell``."""
+    t0 = time.perf_counter()
+    rec = EXPERIMENTS[spec.name][1](spec.cfg, spec.cell)
+    rec["cell"] = list(spec.cell)
+    rec["seconds_cell"] = round(time.perf_counter() - t0, 3)
+    return rec
+
+
+def check_mem_record(rec: dict) -> list[str]:
+    """Experiment (e): the ramp network's certified Lipschitz lower bound must not
+    exceed its certified upper bound (compared exactly); other cells hold no
+    certified bracket.
+
+    >>> check_mem_record({"key": "e|x", "ramp": {"lip_lower": 2.0, "lip_upper": 1.0}})
+    ['e|x: lower 2 (ramp lip_lower) > upper 1 (ramp lip_upper)']
+    """
+    from numerics.experiments.consistency import bracket_violations
+
+    ramp = rec.get("ramp") or {}
+    return bracket_violations(rec.get("key", "?"), [("ramp lip_lower", ramp.get("lip_lower"))],
+                              [("ramp lip_upper", ramp.get("lip_upper"))])
+
+
+def _string_keys(path: Path | None) -> None:
+    """Files written before the grid runner keyed cells by lists: rewrite them with the
+    string keys of :class:`MemSpec` (same records otherwise), once."""
+    from numerics.records import read_records, write_records
+
+    if path is None or not Path(path).exists():
+        return
+    recs = read_records(path)
+    if any(isinstance(r.get("key"), list) for r in recs):
+        write_records(path, [{**r, "cell": r["key"], "key": "|".join(map(str, r["key"]))}
+                             if isinstance(r.get("key"), list) else r for r in recs])
+
+
+def mem_grid(name: str, cfg: MemConfig, path: Path | None, *, quiet: bool = True,
+             workers: int = 1, scheduler: str | None = None, dask_local: int | None = None):
+    """Run (or resume) the cells of experiment ``name`` through
+    :func:`numerics.experiments.runner.run_grid` (check: :func:`check_mem_record`);
+    returns its :class:`numerics.experiments.runner.GridResult`."""
+    from numerics.experiments.runner import run_grid
+
+    if name not in EXPERIMENTS:
+        raise ValueError(f"experiment: expected one of {sorted(EXPERIMENTS)}, got {name!r}")
+    _string_keys(path)
+    specs = [MemSpec(name, tuple(k), cfg) for k in EXPERIMENTS[name][0](cfg)]
+    return run_grid(specs, mem_run, path, workers=workers, scheduler=scheduler,
+                    dask_local=dask_local, progress=not quiet, label=f"memorization {name}",
+                    check=check_mem_record)
+
+
 def run_experiment(name: str, cfg: MemConfig, path: Path | None, *,
-                   quiet: bool = True) -> list[dict]:
-    """Run the cells of experiment ``name`` not yet in the store at ``path``
-    (JSON lines, one record per cell, keyed by ``"key"``); return all records
-    of this configuration's cells, in cell order.
+                   quiet: bool = True, **executor) -> list[dict]:
+    """Run the cells of experiment ``name`` not yet in the file at ``path``
+    (JSON lines, one record per cell, keyed by ``"key"``; :func:`mem_grid`); return
+    all records of this configuration's cells, in cell order.
 
     Examples
     --------
@@ -236,30 +305,24 @@ def run_experiment(name: str, cfg: MemConfig, path: Path | None, *,
     >>> [(r["lam"], r["p_interp"]) for r in run_experiment("a", cfg, None)]
     [(0.0, 0.0), (1.0, 1.0)]
     """
-    if name not in EXPERIMENTS:
-        raise ValueError(f"experiment: expected one of {sorted(EXPERIMENTS)}, got {name!r}")
-    cells, run = EXPERIMENTS[name]
-    store = RecordStore(path, key=lambda r: tuple(r["key"]))
-    keys = [tuple(k) for k in cells(cfg)]
-    todo = [k for k in keys if k not in store]
-    for i, key in enumerate(todo, 1):
-        t0 = time.perf_counter()
-        rec = run(cfg, key)
-        rec["key"] = list(key)
-        rec["seconds_cell"] = round(time.perf_counter() - t0, 3)
-        store.add(rec)
-        _progress(f"({name}) {i}/{len(todo)} {key} in {rec['seconds_cell']} s", quiet)
-    return [store.records[k] for k in keys]
+    return mem_grid(name, cfg, path, quiet=quiet, **executor).records
 
 
-def run_all(cfg: MemConfig, out: Path, *, quiet: bool = True) -> dict[str, list[dict]]:
+def run_all(cfg: MemConfig, out: Path, *, quiet: bool = True,
+            grids: list | None = None, **executor) -> dict[str, list[dict]]:
     """Every experiment, records in ``out/memorization_{a..e}_{config}.jsonl``.
-    Digits (c) is skipped with a note when scikit-learn is absent."""
+    Digits (c) is skipped with a note when scikit-learn is absent. ``grids``: a list
+    that receives each experiment's :class:`numerics.experiments.runner.GridResult`
+    (failed runs); ``executor``: ``workers``, ``scheduler``, ``dask_local``. The
+    returned records are those of cells that finished and passed their check."""
     out = Path(out)
     res = {}
     for name in EXPERIMENTS:
-        res[name] = run_experiment(name, cfg, out / f"memorization_{name}_{cfg.name}.jsonl",
-                                   quiet=quiet)
+        g = mem_grid(name, cfg, out / f"memorization_{name}_{cfg.name}.jsonl", quiet=quiet,
+                     **executor)
+        if grids is not None:
+            grids.append(g)
+        res[name] = [r for r in g.records if r.get("status") not in ("error", "inconsistent")]
     if not res["c"]:
         _progress(f"(c) skipped: {DIGITS_HINT}", quiet)
     return res

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +75,7 @@ from numerics.experiments.rf_training import (
     robust_test_error_lower_estimate,
     robust_test_error_upper_bound,
 )
-from numerics.records import RecordStore, save_figure
+from numerics.records import save_figure
 from theory.latex import Raw
 
 __all__ = [
@@ -98,6 +98,10 @@ __all__ = [
     "plot_sweep",
     "robust_test_error_lower_estimate",
     "robust_test_error_upper_bound",
+    "RFSpec",
+    "rf_grid",
+    "rf_run",
+    "rf_specs",
     "run_config",
     "run_sweep",
     "sigma2_constant",
@@ -157,36 +161,73 @@ def run_config(*, d: int, psi1: float, psi2: float, eps: float, tau: float, seed
     }
 
 
-def _key(row: dict) -> tuple:
-    return (row["d"], round(row["psi1"], 9), round(row["psi2"], 9), round(row["eps"], 9),
-            round(row["tau"], 9), row["seed"], row["n_test"], row["steps"], row["starts"])
+@dataclass(frozen=True)
+class RFSpec:
+    """One run of :func:`run_config` (its keyword arguments)."""
+
+    d: int
+    psi1: float
+    psi2: float
+    eps: float
+    tau: float
+    seed: int
+    n_test: int
+    steps: int
+    starts: int
+
+    @property
+    def key(self) -> str:
+        return (f"rf|d={self.d}|psi1={round(self.psi1, 9)!r}|psi2={round(self.psi2, 9)!r}|"
+                f"eps={round(self.eps, 9)!r}|tau={round(self.tau, 9)!r}|seed={self.seed}|"
+                f"n_test={self.n_test}|steps={self.steps}|starts={self.starts}")
+
+
+def rf_run(spec: RFSpec) -> dict:
+    """The single run of the grid: :func:`run_config` of ``spec``."""
+    return run_config(**asdict(spec))
+
+
+def rf_specs(*, d: int, psi1s, psi2: float, epss, tau: float, seeds, n_test: int,
+             steps: int, starts: int) -> list[RFSpec]:
+    """The grid ``epss x psi1s x seeds`` (in that order).
+
+    >>> [s.key for s in rf_specs(d=4, psi1s=[1], psi2=2, epss=[0.1], tau=0.5, seeds=[0],
+    ...                          n_test=5, steps=1, starts=1)]
+    ['rf|d=4|psi1=1.0|psi2=2.0|eps=0.1|tau=0.5|seed=0|n_test=5|steps=1|starts=1']
+    """
+    return [RFSpec(int(d), float(psi1), float(psi2), float(eps), float(tau), int(seed),
+                   int(n_test), int(steps), int(starts))
+            for eps in epss for psi1 in psi1s for seed in seeds]
+
+
+def rf_grid(*, path: str | Path | None = None, progress=None, workers: int = 1,
+            scheduler: str | None = None, dask_local: int | None = None, **grid):
+    """Run (or resume) the grid of :func:`rf_specs` (keyword arguments ``grid``) through
+    :func:`numerics.experiments.runner.run_grid`; returns its
+    :class:`numerics.experiments.runner.GridResult`. ``progress``: called with each
+    new row. No consistency check: ``robust_lower`` is an estimate (an attack), not a
+    certified bound, so it is not compared with the certified ``robust_upper``."""
+    from numerics.experiments.runner import run_grid
+
+    return run_grid(rf_specs(**grid), rf_run, path, workers=workers, scheduler=scheduler,
+                    dask_local=dask_local, progress=False, label="random-features",
+                    nonfinite="keep", on_record=progress)
 
 
 def run_sweep(*, d: int, psi1s, psi2: float, epss, tau: float, seeds, n_test: int,
               steps: int, starts: int, path: str | Path | None = None,
-              progress=None) -> list[dict]:
-    """Run :func:`run_config` over the grid ``psi1s x epss x seeds``.
+              progress=None, **executor) -> list[dict]:
+    """Run :func:`run_config` over the grid ``psi1s x epss x seeds`` (:func:`rf_grid`).
 
-    With ``path``, rows are kept in a JSON-lines file rewritten atomically after
-    every configuration (:class:`numerics.records.RecordStore`); rows already
-    present (same configuration) are not recomputed, so an interrupted sweep
-    resumes. Returns every row of the file, then the new ones.
+    With ``path``, rows are appended to a JSON-lines file as runs finish; rows
+    already present (same configuration) are not recomputed, so an interrupted
+    sweep resumes; a run that raises is recorded (``status: "error"``) and re-run
+    on the next call. Returns the rows of the grid, in grid order. ``executor``:
+    ``workers``, ``scheduler``, ``dask_local``.
     """
-    store = RecordStore(path, key=_key, nonfinite="keep")
-    for eps in epss:
-        for psi1 in psi1s:
-            for seed in seeds:
-                probe = {"d": d, "psi1": float(psi1), "psi2": float(psi2), "eps": float(eps),
-                         "tau": float(tau), "seed": int(seed), "n_test": n_test,
-                         "steps": steps, "starts": starts}
-                if _key(probe) in store:
-                    continue
-                row = run_config(d=d, psi1=psi1, psi2=psi2, eps=eps, tau=tau, seed=int(seed),
-                                 n_test=n_test, steps=steps, starts=starts)
-                store.add(row)
-                if progress is not None:
-                    progress(row)
-    return store.values()
+    return rf_grid(d=d, psi1s=psi1s, psi2=psi2, epss=epss, tau=tau, seeds=seeds,
+                   n_test=n_test, steps=steps, starts=starts, path=path, progress=progress,
+                   **executor).records
 
 
 def summarize(rows: list[dict]) -> list[dict]:

@@ -16,6 +16,11 @@ runner does the rest, the same way for every experiment:
   exception and its traceback, and the other runs go on; a worker process that
   dies (killed, out of memory) loses only its run, which is resubmitted (up to
   ``retries`` times, then recorded as an error);
+- **consistency** (``check``): every record returned by a run goes through the
+  experiment's check (e.g. a certified lower bound must not exceed a certified
+  upper bound, compared exactly); a record that fails it is written with
+  ``status: "inconsistent"`` and the violations in ``inconsistent``, and is
+  reported like a failure (it is not re-run on resume: it is deterministic);
 - **progress** on stderr: count, rate (runs/min) and ETA;
 - **executors** (:func:`open_executor`): in-process (``workers=1``), local
   processes (``workers=N``; :class:`LocalProcessExecutor`, one process per worker,
@@ -45,20 +50,23 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
-import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait as _wait
 from pathlib import Path
 
 from numerics._validate import as_positive_int
+from numerics.experiments.executors import (  # re-exported: one import for experiments
+    DASK_WORKER_ENVIRON,
+    THREAD_VARS,
+    LocalProcessExecutor,
+    WorkerLost,
+    open_executor,
+)
 from numerics.records import append_record, load_records, repair
 
 __all__ = [
@@ -68,18 +76,13 @@ __all__ = [
     "GridResult",
     "LocalProcessExecutor",
     "WorkerLost",
+    "apply_check",
     "demo_run",
+    "failure_text",
+    "hms",
     "open_executor",
     "run_grid",
 ]
-
-#: Environment variables that fix one BLAS/OpenMP thread per worker.
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-class WorkerLost(RuntimeError):
-    """The worker process running a task died before returning its result."""
-
 
 # ---------------------------------------------------------------------------
 # the run wrapper (executes in the worker)
@@ -96,242 +99,26 @@ def _execute(run: Callable, spec, key: str) -> dict:
                 "traceback": traceback.format_exc(limit=10)}
 
 
-# ---------------------------------------------------------------------------
-# executors
-# ---------------------------------------------------------------------------
-class InlineExecutor(cf.Executor):
-    """Runs each task in this process when it is submitted (``workers=1``)."""
+def apply_check(rec: dict, check: Callable[[dict], list] | None) -> dict:
+    """``rec`` with ``status: "inconsistent"`` and the violations (``inconsistent``,
+    also joined in ``error``) when ``check(rec)`` returns any; error records and
+    ``check=None`` pass unchanged. A check that raises makes the record an error.
 
-    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
-        fut: cf.Future = cf.Future()
-        try:
-            fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # pragma: no cover - _execute does not raise
-            fut.set_exception(exc)
-        return fut
-
-
-def _worker_main(conn) -> None:  # pragma: no cover - runs in the child process
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the driver handles Ctrl-C
-    while True:
-        try:
-            msg = conn.recv()
-        except EOFError:
-            return
-        if msg is None:
-            return
-        tid, fn, args, kwargs = msg
-        try:
-            out = (True, fn(*args, **kwargs))
-        except BaseException as exc:
-            out = (False, exc)
-        try:
-            conn.send((tid, out))
-        except (BrokenPipeError, EOFError, OSError):  # the driver is gone
-            return
-
-
-@dataclass
-class _Worker:
-    proc: multiprocessing.Process
-    conn: object
-    task: int | None = None
-
-
-class LocalProcessExecutor(cf.Executor):
-    """``workers`` processes (``spawn``, one BLAS thread each), one task at a time
-    per process. A process that dies fails only its own task's future (with
-    :class:`WorkerLost`) and is replaced; the others keep running.
-
-    Parameters
-    ----------
-    workers : int
-        Number of processes (>= 1).
+    >>> apply_check({"key": "a", "status": "ok", "lo": 2, "up": 1},
+    ...              lambda r: ["lo 2 > up 1"] if r["lo"] > r["up"] else [])["status"]
+    'inconsistent'
     """
-
-    def __init__(self, workers: int):
-        self.workers = as_positive_int(workers, "workers")
-        self._ctx = multiprocessing.get_context("spawn")
-        self._lock = threading.Lock()
-        self._queue: list[tuple[int, tuple]] = []
-        self._futures: dict[int, cf.Future] = {}
-        self._next = 0
-        self._closed = False
-        self._wake_r, self._wake_w = self._ctx.Pipe(duplex=False)
-        with _one_blas_thread():
-            self._pool = [self._spawn() for _ in range(self.workers)]
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-
-    def _spawn(self) -> _Worker:
-        parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=_worker_main, args=(child,), daemon=True)
-        proc.start()
-        child.close()
-        return _Worker(proc, parent)
-
-    def pids(self) -> list[int]:
-        """Process ids of the current workers."""
-        return [w.proc.pid for w in self._pool]
-
-    def submit(self, fn, /, *args, **kwargs) -> cf.Future:
-        fut: cf.Future = cf.Future()
-        with self._lock:
-            if self._closed:
-                raise RuntimeError("submit: executor is shut down")
-            tid, self._next = self._next, self._next + 1
-            self._futures[tid] = fut
-            self._queue.append((tid, (fn, args, kwargs)))
-        self._wake_w.send(0)
-        return fut
-
-    def _dispatch(self) -> None:
-        with self._lock:
-            for w in self._pool:
-                if w.task is None and self._queue:
-                    tid, (fn, args, kwargs) = self._queue.pop(0)
-                    w.task = tid
-                    w.conn.send((tid, fn, args, kwargs))
-
-    def _collect(self, ready) -> None:
-        for i, w in enumerate(self._pool):
-            if w.conn in ready:
-                try:
-                    tid, (ok, value) = w.conn.recv()
-                except (EOFError, OSError):
-                    ready = [*ready, w.proc.sentinel]
-                else:
-                    w.task = None
-                    fut = self._futures.pop(tid)
-                    if ok:
-                        fut.set_result(value)
-                    else:
-                        fut.set_exception(value)
-            if w.proc.sentinel in ready and not w.proc.is_alive():
-                if w.task is not None:
-                    fut = self._futures.pop(w.task)
-                    fut.set_exception(WorkerLost(
-                        f"worker process {w.proc.pid} died (exit code {w.proc.exitcode})"))
-                w.conn.close()
-                if not self._closed:
-                    with _one_blas_thread():
-                        self._pool[i] = self._spawn()
-
-    def _loop(self) -> None:
-        while True:
-            self._dispatch()
-            with self._lock:
-                if self._closed and not self._futures:
-                    return
-            waitables = [self._wake_r] + [w.conn for w in self._pool] + \
-                [w.proc.sentinel for w in self._pool]
-            ready = _wait(waitables)
-            if self._wake_r in ready:
-                while self._wake_r.poll():
-                    self._wake_r.recv()
-            self._collect(ready)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        with self._lock:
-            self._closed = True
-            if cancel_futures:
-                for tid, _ in self._queue:
-                    self._futures.pop(tid).cancel()
-                self._queue.clear()
-        self._wake_w.send(0)
-        if wait:
-            self._thread.join()
-        for w in self._pool:
-            with contextlib.suppress(OSError, BrokenPipeError):
-                w.conn.send(None)
-            w.proc.join(timeout=5)
-            if w.proc.is_alive():  # pragma: no cover - stuck worker
-                w.proc.kill()
-
-
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """Set :data:`THREAD_VARS` to 1 while worker processes are started."""
-    saved = {v: os.environ.get(v) for v in THREAD_VARS}
+    if check is None or rec.get("status") in ("error", "inconsistent"):
+        return rec
     try:
-        for v in THREAD_VARS:
-            os.environ[v] = "1"
-        yield
-    finally:
-        for v, val in saved.items():
-            if val is None:
-                os.environ.pop(v, None)
-            else:
-                os.environ[v] = val
-
-
-#: The environment Dask's nannies give the worker processes they start: one BLAS
-#: thread, and *not* Dask's default ``MALLOC_TRIM_THRESHOLD_=65536``, which makes
-#: glibc map and unmap every large numpy temporary (measured: the sweep's runs 3x
-#: slower in-process with it set, 5-10x slower in Dask workers).
-DASK_WORKER_ENVIRON = {v: "1" for v in THREAD_VARS}
-
-
-def _dask_client(scheduler: str | None, dask_local: int | None):
-    try:
-        import dask
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        opt = "--scheduler" if scheduler is not None else "--dask-local"
-        raise ValueError(f"{opt}: needs Dask: pip install -e '.[dask]'") from None
-    if scheduler is not None:
-        return Client(scheduler), None
-    # global (not a context): nannies read it again when they restart a dead worker
-    dask.config.set({"distributed.nanny.pre-spawn-environ": dict(DASK_WORKER_ENVIRON)})
-    with _one_blas_thread():
-        cluster = LocalCluster(n_workers=as_positive_int(dask_local, "dask_local"),
-                               threads_per_worker=1, processes=True, dashboard_address=None)
-    return Client(cluster), cluster
-
-
-@contextlib.contextmanager
-def open_executor(*, workers: int = 1, scheduler: str | None = None,
-                  dask_local: int | None = None) -> Iterator[tuple[cf.Executor, int, str]]:
-    """An executor, how many tasks to keep in flight, and its name.
-
-    Parameters
-    ----------
-    workers : int
-        1: in this process; N > 1: :class:`LocalProcessExecutor` with N processes.
-    scheduler : str, optional
-        ``tcp://HOST:PORT`` of a running Dask scheduler (its workers should run
-        with ``--nthreads 1`` and ``OPENBLAS_NUM_THREADS=1``).
-    dask_local : int, optional
-        Start a Dask ``LocalCluster`` with this many single-threaded worker processes.
-
-    Examples
-    --------
-    >>> with open_executor() as (ex, window, name):
-    ...     ex.submit(pow, 2, 10).result(), window, name
-    (1024, 1, 'in-process')
-    """
-    if scheduler is not None and dask_local is not None:
-        raise ValueError("scheduler: give --scheduler or --dask-local, not both")
-    if scheduler is not None or dask_local is not None:
-        client, cluster = _dask_client(scheduler, dask_local)
-        try:
-            n = max(1, sum(client.nthreads().values()))
-            with client.get_executor(pure=False) as ex:
-                yield ex, 2 * n, f"dask ({n} worker threads at {client.scheduler.address})"
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
-        return
-    workers = as_positive_int(workers, "workers")
-    if workers == 1:
-        yield InlineExecutor(), 1, "in-process"
-        return
-    ex = LocalProcessExecutor(workers)
-    try:
-        yield ex, workers, f"{workers} local processes"
-    finally:
-        ex.shutdown(wait=False, cancel_futures=True)
+        bad = [str(b) for b in check(rec)]
+    except Exception as exc:  # a broken check is a failure, not a pass
+        return {**rec, "status": "error", "error": f"check: {type(exc).__name__}: {exc}",
+                "traceback": traceback.format_exc(limit=10)}
+    if not bad:
+        return rec
+    return {**rec, "status": "inconsistent", "status_before_check": rec.get("status"),
+            "inconsistent": bad, "error": "inconsistent certified bounds: " + "; ".join(bad)}
 
 
 # ---------------------------------------------------------------------------
@@ -348,7 +135,10 @@ class GridResult:
     total, skipped, ran : int
         Runs in the grid, already recorded before this call, run by this call.
     failed : list of str
-        Keys whose record has ``status == "error"``, in grid order.
+        Keys whose record has ``status`` ``"error"`` or ``"inconsistent"`` (failed
+        its consistency check), in grid order.
+    errors, inconsistent : list of str
+        The same keys split by status.
     seconds : float
         Wall time of this call.
     records : list of dict
@@ -365,6 +155,12 @@ class GridResult:
     seconds: float
     records: list = field(repr=False)
     executor: str = "in-process"
+    errors: list = field(default_factory=list)
+    inconsistent: list = field(default_factory=list)
+
+    def failure_text(self) -> str:
+        """One line naming the failed and inconsistent runs ('' when none)."""
+        return failure_text(self.errors, self.inconsistent, self.path)
 
     @property
     def runs_per_minute(self) -> float:
@@ -389,14 +185,14 @@ class _Progress:
         rate = (self.done - self.started) / el if el > 0 else 0.0
         eta = (self.total - self.done) / rate if rate > 0 else float("nan")
         print(f"[{self.label}] {self.done}/{self.total} {60 * rate:.1f} runs/min, "
-              f"eta {_hms(eta)}: {rec['key']} {rec.get('status', 'done')}{note}",
+              f"eta {hms(eta)}: {rec['key']} {rec.get('status', 'done')}{note}",
               file=sys.stderr, flush=True)
 
 
-def _hms(seconds: float) -> str:
+def hms(seconds: float) -> str:
     """``1h02m03s`` / ``2m03s`` / ``3s``; ``?`` when unknown.
 
-    >>> _hms(3723.4), _hms(61), _hms(float("nan"))
+    >>> hms(3723.4), hms(61), hms(float("nan"))
     ('1h02m03s', '1m01s', '?')
     """
     if seconds != seconds or seconds == float("inf"):
@@ -404,6 +200,23 @@ def _hms(seconds: float) -> str:
     s = int(round(seconds))
     h, m, s = s // 3600, s // 60 % 60, s % 60
     return f"{h}h{m:02d}m{s:02d}s" if h else f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def failure_text(errors: Sequence[str], inconsistent: Sequence[str], where: str) -> str:
+    """One line naming failed (``errors``) and ``inconsistent`` runs; '' when none.
+
+    >>> failure_text(["a"], ["b", "c"], "g.jsonl")
+    'FAILED runs (1 error, 2 inconsistent; details in g.jsonl): error: a; inconsistent: b, c'
+    """
+    if not errors and not inconsistent:
+        return ""
+    parts = []
+    if errors:
+        parts.append("error: " + ", ".join(errors))
+    if inconsistent:
+        parts.append("inconsistent: " + ", ".join(inconsistent))
+    return (f"FAILED runs ({len(errors)} error{'s' if len(errors) != 1 else ''}, "
+            f"{len(inconsistent)} inconsistent; details in {where}): " + "; ".join(parts))
 
 
 def _todo(specs, key, path: Path, resume: bool) -> tuple[list[tuple[str, object]], int]:
@@ -428,7 +241,7 @@ def _lost_record(key: str, exc: BaseException) -> dict:
 
 
 def _drive(todo, run, path: Path, ex: cf.Executor, window: int, retries: int,
-           prog: _Progress) -> None:
+           prog: _Progress, check=None, nonfinite: str = "null", on_record=None) -> None:
     """Keep ``window`` tasks in flight; append each record as it arrives; resubmit
     tasks whose worker died."""
     pending = list(reversed(todo))
@@ -450,8 +263,11 @@ def _drive(todo, run, path: Path, ex: cf.Executor, window: int, retries: int,
                 continue
             else:
                 rec, note = _lost_record(k, exc), f" ({type(exc).__name__})"
-            append_record(path, rec)
+            rec = apply_check(rec, check)
+            append_record(path, rec, nonfinite=nonfinite)
             prog.step(rec, note)
+            if on_record is not None:
+                on_record(rec)
 
 
 def _is_worker_loss(exc: BaseException) -> bool:
@@ -461,11 +277,13 @@ def _is_worker_loss(exc: BaseException) -> bool:
                          "CommClosedError", "FutureCancelledError", "CancelledError"})
 
 
-def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path, *,
+def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path | None, *,
              key: Callable[[object], str] = lambda s: s.key, workers: int = 1,
              scheduler: str | None = None, dask_local: int | None = None,
              resume: bool = True, progress: bool = True, retries: int = 2,
-             label: str = "grid") -> GridResult:
+             label: str = "grid", check: Callable[[dict], list] | None = None,
+             nonfinite: str = "null",
+             on_record: Callable[[dict], None] | None = None) -> GridResult:
     """Run every specification whose key is not yet recorded in ``path``.
 
     Parameters
@@ -475,8 +293,9 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path, *
     run : callable
         ``run(spec) -> dict``, picklable (a module-level function or a
         :func:`functools.partial` of one) for the multi-process executors.
-    path : str or Path
-        JSON-lines records file (created with its directory if missing).
+    path : str, Path or None
+        JSON-lines records file (created with its directory if missing); None: a
+        temporary file, removed afterwards (the records are still returned).
     key : callable
         The key of a spec (default: its ``key`` attribute).
     workers, scheduler, dask_local
@@ -489,11 +308,26 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path, *
         Resubmissions of a run whose worker died, before it is recorded as an error.
     label : str
         Prefix of the progress lines.
+    check : callable, optional
+        ``check(record) -> list of str``: the record's consistency violations; a
+        record with any is written with ``status: "inconsistent"`` (see above).
+    nonfinite : {"null", "error", "keep"}
+        How non-finite floats are written (:func:`numerics.records.append_record`).
+    on_record : callable, optional
+        Called in this process with each record just written.
 
     Returns
     -------
     GridResult
     """
+    if path is None:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            return run_grid(specs, run, Path(tmp) / "grid.jsonl", key=key, workers=workers,
+                            scheduler=scheduler, dask_local=dask_local, resume=resume,
+                            progress=progress, retries=retries, label=label, check=check,
+                            nonfinite=nonfinite, on_record=on_record)
     specs = list(specs)
     path = Path(path)
     retries = as_positive_int(retries, "retries", minimum=0)
@@ -504,13 +338,15 @@ def run_grid(specs: Sequence, run: Callable[[object], dict], path: str | Path, *
         with open_executor(workers=workers, scheduler=scheduler,
                            dask_local=dask_local) as (ex, window, name):
             prog = _Progress(label, len(specs), skipped, progress, name)
-            _drive(todo, run, path, ex, window, retries, prog)
+            _drive(todo, run, path, ex, window, retries, prog, check, nonfinite, on_record)
     seconds = time.perf_counter() - t0
     recs = {r["key"]: r for r in load_records(path)} if path.exists() else {}
     ordered = [recs[k] for k in map(key, specs) if k in recs]
-    failed = [r["key"] for r in ordered if r.get("status") == "error"]
+    failed = [r["key"] for r in ordered if r.get("status") in ("error", "inconsistent")]
+    errors = [r["key"] for r in ordered if r.get("status") == "error"]
+    incons = [r["key"] for r in ordered if r.get("status") == "inconsistent"]
     return GridResult(str(path), len(specs), skipped, len(todo), failed, seconds, ordered,
-                      name)
+                      name, errors, incons)
 
 
 # ---------------------------------------------------------------------------

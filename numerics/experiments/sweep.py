@@ -59,7 +59,7 @@ import math
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -278,42 +278,51 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
     return rec
 
 
-def check_record(rec: dict, *, rel: float = 1e-9, rel_exact: float = 1e-6) -> list[str]:
+def check_record(rec: dict, *, exact: bool = True, rel_exact: float = 1e-6) -> list[str]:
     r"""Consistency of one record's certified numbers; returns the violations
     (empty when consistent).
 
     Every certified lower bound on :math:`\mathrm{Lip}_{B_1}` (the toolkit's
     witnessed one, and every applicable non-probabilistic certificate) must be
-    <= every certified upper bound (the toolkit's and the construction's), with
-    relative slack ``rel`` for rounding. The enumerated exact value (d <= 3) is
-    a floating-point evaluation at a region boundary, not a certified number: it
-    must lie in the certified bracket up to ``rel_exact``.
+    <= every certified upper bound (the toolkit's and the construction's),
+    compared exactly: certified numbers are rounded soundly already, so no slack
+    (:func:`numerics.experiments.consistency.bracket_violations`). With ``exact``,
+    also the enumerated exact value (d <= 3), a floating-point evaluation at a
+    region boundary and not a certified number: it must lie in the certified
+    bracket up to ``rel_exact``. :func:`run_sweep` applies the certified part
+    (``exact=False``) to every record.
 
     >>> check_record({"key": "x", "lipschitz": {"lower": 2.0, "upper": 3.0, "exact": None},
     ...               "construction_upper": 1.0, "certificates": []})
     ['x: lower 2 (toolkit) > upper 1 (construction)']
     """
+    from numerics.experiments.consistency import bracket_violations
+
     lip = rec.get("lipschitz")
     if not lip:
         return []
-    lows = [(lip["lower"], "toolkit", rel)]
+    lows = [("toolkit", lip.get("lower"))]
     for c in rec.get("certificates") or []:
         if (c["direction"] == "lower" and c["value"] is not None and c["probability"] is None
                 and c["quantity"] in BALL_QUANTITIES):
-            lows.append((c["value"], f"certificate {c['key']}", rel))
-    ups = [(lip["upper"], "toolkit")] if lip.get("upper") is not None else []
-    if rec.get("construction_upper") is not None:
-        ups.append((rec["construction_upper"], "construction"))
-    bad = []
-    pairs = [(lo, ln, up, un, r) for lo, ln, r in lows for up, un in ups]
-    if lip.get("exact") is not None:
-        ex = lip["exact"]
-        pairs += [(ex, "exact", up, un, rel_exact) for up, un in ups]
-        pairs += [(lo, ln, ex, "exact", rel_exact) for lo, ln, _ in lows]
-    for lo, lname, up, uname, r in pairs:
-        if lo > up * (1 + r):
-            bad.append(f"{rec['key']}: lower {lo:.6g} ({lname}) > upper {up:.6g} ({uname})")
+            lows.append((f"certificate {c['key']}", c["value"]))
+    ups = [("toolkit", lip.get("upper")), ("construction", rec.get("construction_upper"))]
+    bad = bracket_violations(rec["key"], lows, ups)
+    ex = lip.get("exact")
+    if exact and ex is not None:
+        ups = [(n, u) for n, u in ups if u is not None]
+        pairs = [(ex, "exact", up, un) for un, up in ups]
+        pairs += [(lo, ln, ex, "exact") for ln, lo in lows if lo is not None]
+        for lo, lname, up, uname in pairs:
+            if lo > up * (1 + rel_exact):
+                bad.append(f"{rec['key']}: lower {lo:.6g} ({lname}) > upper {up:.6g} "
+                           f"({uname})")
     return bad
+
+
+def _check_certified(rec: dict) -> list[str]:
+    """The check :func:`run_sweep` applies (certified numbers only)."""
+    return check_record(rec, exact=False)
 
 
 @dataclass
@@ -327,6 +336,9 @@ class SweepSummary:
     errors: int
     seconds: float
     records: list
+    failed: list = field(default_factory=list)
+    inconsistent: list = field(default_factory=list)
+    failure_text: str = ""
 
     @property
     def runs_per_minute(self) -> float:
@@ -361,7 +373,10 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
     Returns
     -------
     SweepSummary
-        With every record of the file for the requested specs, in spec order.
+        With every record of the file for the requested specs, in spec order;
+        ``failed`` names the runs that raised (``errors`` counts them) or failed
+        the certified-bounds check (:func:`check_record`, status
+        ``"inconsistent"``, also in ``inconsistent``).
     """
     import functools
 
@@ -371,6 +386,7 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
     res = run_grid(list(specs), functools.partial(run_one, light=light,
                                                   certificates=certificates),
                    path, workers=workers, scheduler=scheduler, dask_local=dask_local,
-                   resume=resume, progress=progress, label="sweep")
-    return SweepSummary(res.path, res.total, res.skipped, res.ran, len(res.failed),
-                        res.seconds, res.records)
+                   resume=resume, progress=progress, label="sweep", check=_check_certified)
+    return SweepSummary(res.path, res.total, res.skipped, res.ran, len(res.errors),
+                        res.seconds, res.records, res.failed, res.inconsistent,
+                        res.failure_text())

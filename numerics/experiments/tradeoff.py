@@ -65,16 +65,31 @@ from numerics import rounding
 from numerics._validate import as_positive_int
 from numerics.construct import prune_candidates, split_neuron
 from numerics.domain import Domain
+from numerics.experiments.consistency import check_tradeoff_record
+from numerics.experiments.runner import apply_check
+from numerics.experiments.tradeoff_grid import (  # re-exported: the grid of curves
+    CONFIGS,
+    CurveSpec,
+    curve_specs,
+    estimate_seconds,
+    run_config,
+    run_curve,
+)
 from numerics.models import TwoLayerNet
 
 __all__ = [
     "CONFIGS",
     "CURVE_METHOD",
+    "CurveSpec",
+    "checked",
     "cited_applicability",
+    "curve_specs",
     "data_lower_bounds",
     "default_ks",
+    "estimate_seconds",
     "load_point",
     "run_config",
+    "run_curve",
     "run_tradeoff",
     "verify_curve",
 ]
@@ -220,6 +235,14 @@ def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool) -> tuple[float, s
 # ---------------------------------------------------------------------------
 # the curve
 # ---------------------------------------------------------------------------
+def checked(rec: dict) -> dict:
+    """``rec`` after the consistency check of every curve record
+    (:func:`numerics.experiments.consistency.check_tradeoff_record`): a point whose
+    certified lower bound (L, R1, pair or L_net) exceeds its certified U is marked
+    ``status: "inconsistent"`` with the bounds that disagree (it is still written)."""
+    return apply_check(rec, check_tradeoff_record)
+
+
 def _key(n, d, k, method, seed) -> str:
     return f"n={n}|d={d}|k={k}|method={method}|seed={seed}"
 
@@ -360,7 +383,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     for k in ks:
         key = _key(n, d, k, CURVE_METHOD, seed)
         if key in done:
-            if old[key].get("status") == "exact":
+            if old[key].get("net_file") is not None:
                 best[k] = load_point(path, old[key])[0]
             continue
         prev = best.get(max((j for j in best if j < k), default=None))
@@ -369,6 +392,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
             extra.append((f"k={prev.k}:split", split_neuron(prev)))
         rec, net = _curve_point(D, k, seed, path, key, extra, opts, light)
         rec["passes"] = ["forward"]
+        rec = checked(rec)
         append_record(path, rec)
         if net is not None:
             best[k] = net
@@ -377,7 +401,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         _backward_pass(D, ks, seed, path, best, opts, light, progress)
     if constructions:
         for rec in _construction_records(D, seed, done, ks):
-            append_record(path, rec)
+            append_record(path, checked(rec))
     return [r for r in load_records(path) if (r["n"], r["d"], r["seed"]) == (n, d, seed)]
 
 
@@ -463,6 +487,7 @@ def _backward_pass(D, ks, seed, path, best, opts, light, progress) -> None:
         else:
             rec = dict(rec0, passes=["forward", "backward"], improved_by_backward=None,
                        backward_candidates=rec.get("candidates"))
+        rec = checked(rec)
         append_record(path, rec)
         _progress(progress, rec)
 
@@ -484,7 +509,7 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
     out = {}
     data = {}
     for r in load_records(path):
-        if r.get("kind") != "curve" or r.get("status") != "exact":
+        if r.get("kind") != "curve" or r.get("net_file") is None:
             continue
         sig = (r["n"], r["d"], r["seed"])
         if sig not in data:
@@ -494,50 +519,3 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
         cert = replace(cert, value=float(r["upper"]))
         out[r["key"]] = verify_point(net, D.X, D.y, cert, recompute=recompute)
     return out
-
-
-#: Configurations of the curve (the ``tradeoff`` command's ``--config``): panels (n, d),
-#: data seeds, widths, and the search budget per k (starts + ``refine`` restarts over a
-#: population, each restart at most ``outer`` x ``inner`` L-BFGS iterations;
-#: continuation in k both ways). Chosen inside the window where the law can show
-#: (docs/mathematics.md#tradeoff-curve): at d = 64 the pair-quotient floor of random
-#: sphere data is about 1.7-2.1 and :math:`\sqrt{n/k}` exceeds it for k up to about
-#: n/4 (n = 32: k <= 10-12; n = 256: k <= 59-68), while fitting needs only k >= n/(d+1).
-CONFIGS = {
-    "fast": {"panels": [(32, 64)], "seeds": (0,), "ks": [2, 4, 6, 8, 12, 16, 32],
-             "outer": 3, "inner": 200, "refine": 1, "population": 2,
-             "continuation": "both", "starts": ("fit", "C4"), "light": True,
-             "per_octave": 2},
-    "seeds": {"panels": [(32, 64)], "seeds": (0, 1, 2), "ks": [2, 3, 4, 6, 8, 12, 16, 32],
-              "outer": 4, "inner": 300, "refine": 2, "population": 2,
-              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
-              "per_octave": 2},
-    "full": {"panels": [(256, 64)], "seeds": (0, 1, 2),
-             "ks": [4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128, 256, 512],
-             "outer": 4, "inner": 1500, "refine": 4, "population": 2,
-             "continuation": "both", "starts": ("fit", "fit_path", "C1", "C2", "C4"),
-             "light": True, "per_octave": 2},
-}
-
-
-def run_config(config: str | dict, out_dir: str | Path, *, seeds=None, resume: bool = True,
-               progress: bool = False) -> tuple[list[dict], dict, list[Path]]:
-    """Run every panel and data seed of a configuration (a name of :data:`CONFIGS` or a
-    dict with its keys) under ``out_dir`` (one JSON-lines file per panel and seed), then
-    re-verify every point in a separate pass (:func:`verify_curve`). Returns
-    ``(records, {key: PointCheck}, paths)``."""
-    cfg = CONFIGS[config] if isinstance(config, str) else dict(config)
-    out = Path(out_dir)
-    records, checks, paths = [], {}, []
-    for n, d in cfg["panels"]:
-        ks = cfg["ks"] or default_ks(n, d, per_octave=cfg["per_octave"])
-        for seed in (cfg["seeds"] if seeds is None else seeds):
-            path = out / f"tradeoff_n{n}_d{d}_s{seed}.jsonl"
-            records += run_tradeoff(n, d, ks, path, seed=seed, starts=cfg["starts"],
-                                    outer=cfg["outer"], inner=cfg["inner"],
-                                    refine=cfg["refine"], population=cfg["population"],
-                                    continuation=cfg["continuation"], light=cfg["light"],
-                                    progress=progress, resume=resume)
-            checks.update(verify_curve(path))
-            paths.append(path)
-    return records, checks, paths

@@ -20,8 +20,9 @@ plus the hinge on the certified margin at that budget. Measured on the test set:
   ``bound_robust``). The corollary needs the class fixed before the sample; the
   class here is centred at the trained network, so it is a diagnostic.
 
-Rows are JSON lines (:class:`numerics.records.RecordStore`), one per (data set,
-seed, budget, penalty); an interrupted run resumes.
+Rows are JSON lines, one per (data set, seed, budget, penalty) (:func:`wp_specs`,
+:func:`wp_run`), run by :func:`numerics.experiments.runner.run_grid`: an
+interrupted run resumes, failures are recorded, any executor.
 
 Examples
 --------
@@ -32,6 +33,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -44,12 +46,13 @@ from numerics.certify.perturbation import certified_margins
 from numerics.certify.perturbation_generalization import generalization_bound
 from numerics.certify.perturbation_search import dataset_attack, worst_case_margins
 from numerics.certify.perturbation_training import train_classifier
-from numerics.records import RecordStore, save_figure
+from numerics.records import save_figure
 from numerics.shipped_data import digits_available, load_digits_dataset
 
 __all__ = [
     "DATASETS",
     "WPConfig",
+    "WPSpec",
     "digits_available",
     "evaluate",
     "make_dataset",
@@ -57,6 +60,9 @@ __all__ = [
     "results_table",
     "run_experiment",
     "summarize",
+    "wp_grid",
+    "wp_run",
+    "wp_specs",
 ]
 
 DATASETS = ("two-class", "multi-class", "digits")
@@ -151,49 +157,89 @@ def evaluate(net, X, y, Xt, yt, eps, *, seed, steps: int, starts: int) -> dict:
             "norms": net.layer_norms().tolist()}
 
 
-def _key(r: dict) -> tuple:
-    return (r["dataset"], r["seed"], round(r["eps"], 12), r["penalty"], r["n_train"],
-            r["train_steps"], r["attack_steps"], r["hidden"])
+@dataclass(frozen=True)
+class WPSpec:
+    """One row: data set, seed, budget ``eps`` and ``penalty`` (0: plain training) of
+    ``cfg``."""
+
+    dataset: str
+    seed: int
+    eps: float
+    penalty: float
+    cfg: WPConfig
+
+    @property
+    def key(self) -> str:
+        c = self.cfg
+        return (f"wp|{self.dataset}|seed={self.seed}|eps={round(self.eps, 12)!r}|"
+                f"penalty={self.penalty!r}|n_train={c.n_train}|train_steps={c.train_steps}|"
+                f"attack_steps={c.attack_steps}|hidden={c.hidden}")
 
 
-def run_experiment(cfg: WPConfig, path: str | Path | None = None, progress=None) -> list[dict]:
-    """Run the grid; with ``path`` rows are kept in a resumable JSON-lines file.
-    Returns the rows of this configuration."""
-    store = RecordStore(path, key=_key, nonfinite="null")
-    keys = []
-    for name in cfg.datasets:
-        for seed in cfg.seeds:
-            data = make_dataset(name, seed=seed, n_train=cfg.n_train, n_test=cfg.n_test)
-            K = int(max(data[1].max(), data[3].max())) + 1
-            widths = (data[0].shape[1], cfg.hidden, K)
-            plain = None
-            for eps in cfg.epss:
-                for lam in (0.0, cfg.penalty):
-                    base = {"dataset": name, "seed": int(seed), "eps": float(eps), "penalty": lam,
-                            "n_train": cfg.n_train, "train_steps": cfg.train_steps,
-                            "attack_steps": cfg.attack_steps, "hidden": cfg.hidden}
-                    keys.append(_key(base))
-                    if _key(base) in store:
-                        continue
-                    t0 = time.perf_counter()
-                    if lam == 0.0:
-                        plain = plain or train_classifier(
-                            data[0], data[1], widths, eps=eps, penalty=0.0, seed=seed,
-                            steps=cfg.train_steps, lr=cfg.lr).net
-                        net = plain
-                    else:
-                        net = train_classifier(data[0], data[1], widths, eps=eps, penalty=lam,
-                                               gamma=cfg.gamma, seed=seed,
-                                               steps=cfg.train_steps, lr=cfg.lr).net
-                    row = {**base, "K": K, "d": widths[0], "n_test": cfg.n_test,
-                           **evaluate(net, *data, eps, seed=seed, steps=cfg.attack_steps,
-                                      starts=cfg.attack_starts),
-                           "seconds": time.perf_counter() - t0}
-                    store.add(row)
-                    if progress is not None:
-                        progress(row)
-    rows = {store.key_of(r): r for r in store.values()}
-    return [rows[k] for k in keys]
+def wp_specs(cfg: WPConfig) -> list[WPSpec]:
+    """The grid: data sets x seeds x budgets x (plain, penalized).
+
+    >>> [s.key[:22] for s in wp_specs(WPConfig(datasets=("two-class",), seeds=(0,),
+    ...                                          epss=(0.1,)))]
+    ['wp|two-class|seed=0|ep', 'wp|two-class|seed=0|ep']
+    """
+    return [WPSpec(name, int(seed), float(eps), float(lam), cfg) for name in cfg.datasets
+            for seed in cfg.seeds for eps in cfg.epss for lam in (0.0, cfg.penalty)]
+
+
+@functools.lru_cache(maxsize=4)
+def _plain_net(name: str, seed: int, cfg: WPConfig):
+    """The plain (penalty 0) network of (data set, seed): trained once per process and
+    shared by every budget (the penalty-free loss does not depend on the budget; it is
+    trained at the first budget, as before the grid runner)."""
+    data = make_dataset(name, seed=seed, n_train=cfg.n_train, n_test=cfg.n_test)
+    K = int(max(data[1].max(), data[3].max())) + 1
+    widths = (data[0].shape[1], cfg.hidden, K)
+    return train_classifier(data[0], data[1], widths, eps=cfg.epss[0], penalty=0.0,
+                            seed=seed, steps=cfg.train_steps, lr=cfg.lr).net
+
+
+def wp_run(spec: WPSpec) -> dict:
+    """The single run of the grid: train (or reuse the plain network) and evaluate."""
+    cfg, name, seed, eps, lam = spec.cfg, spec.dataset, spec.seed, spec.eps, spec.penalty
+    data = make_dataset(name, seed=seed, n_train=cfg.n_train, n_test=cfg.n_test)
+    K = int(max(data[1].max(), data[3].max())) + 1
+    widths = (data[0].shape[1], cfg.hidden, K)
+    base = {"dataset": name, "seed": int(seed), "eps": float(eps), "penalty": lam,
+            "n_train": cfg.n_train, "train_steps": cfg.train_steps,
+            "attack_steps": cfg.attack_steps, "hidden": cfg.hidden}
+    t0 = time.perf_counter()
+    if lam == 0.0:
+        net = _plain_net(name, seed, cfg)
+    else:
+        net = train_classifier(data[0], data[1], widths, eps=eps, penalty=lam,
+                               gamma=cfg.gamma, seed=seed, steps=cfg.train_steps,
+                               lr=cfg.lr).net
+    return {**base, "K": K, "d": widths[0], "n_test": cfg.n_test,
+            **evaluate(net, *data, eps, seed=seed, steps=cfg.attack_steps,
+                       starts=cfg.attack_starts),
+            "seconds": time.perf_counter() - t0}
+
+
+def wp_grid(cfg: WPConfig, path: str | Path | None = None, progress=None, *,
+            workers: int = 1, scheduler: str | None = None, dask_local: int | None = None):
+    """Run (or resume) the grid through :func:`numerics.experiments.runner.run_grid`
+    (check: :func:`numerics.experiments.consistency.check_wp_record`); returns its
+    :class:`numerics.experiments.runner.GridResult`. ``progress``: called with each
+    new row."""
+    from numerics.experiments.consistency import check_wp_record
+    from numerics.experiments.runner import run_grid
+
+    return run_grid(wp_specs(cfg), wp_run, path, workers=workers, scheduler=scheduler,
+                    dask_local=dask_local, progress=False, label="weight-perturbation",
+                    check=check_wp_record, on_record=progress)
+
+
+def run_experiment(cfg: WPConfig, path: str | Path | None = None, progress=None,
+                   **executor) -> list[dict]:
+    """Run the grid (:func:`wp_grid`); with ``path`` rows are kept in a resumable
+    JSON-lines file. Returns the rows of this configuration."""
+    return wp_grid(cfg, path, progress, **executor).records
 
 
 _METRICS = ("clean", "certified", "pointwise_attacked", "attacked", "gap", "bound_gap_clean",

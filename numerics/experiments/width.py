@@ -22,8 +22,10 @@ S5 (double descent) lives in :mod:`numerics.experiments.double_descent`; its pub
 are re-exported here, so that ``width`` serves both experiments of the
 ``random-networks`` command.
 
-Long runs keep JSON lines (rewritten atomically, :class:`numerics.records.RecordStore`)
-and resume: records whose ``key`` is already in the file are not recomputed.
+The grid (:func:`s1_specs`, one run per network, :func:`s1_run`) runs on
+:func:`numerics.experiments.runner.run_grid`: JSON lines appended as runs finish,
+resume by ``key`` (records already in the file are not recomputed), failures
+recorded, any executor.
 
 Examples
 --------
@@ -49,10 +51,14 @@ from numerics.domain import Domain
 from numerics.experiments._shared import _num, _rng, _tag, config_dict
 from numerics.experiments.double_descent import (  # noqa: F401  (re-exported)
     S5Config,
+    S5Spec,
     gaussian_mixture,
     plot_s5,
     run_s5,
+    s5_grid,
     s5_record,
+    s5_run,
+    s5_specs,
     s5_summary,
     s5_table,
     train_two_layer,
@@ -70,19 +76,24 @@ from numerics.lipschitz import (
 )
 from numerics.lipschitz.norms import _as_p
 from numerics.models import TwoLayerNet, he_deep, he_two_layer
-from numerics.records import RecordStore, save_figure
+from numerics.records import save_figure
 
 __all__ = [
     "EFFORT_FAST",
     "EFFORT_FULL",
     "S1Config",
+    "S1Spec",
     "S5Config",
+    "S5Spec",
     "config_dict",
     "gaussian_mixture",
     "plot_s1",
     "plot_s5",
     "run_s1",
     "run_s5",
+    "s1_grid",
+    "s1_run",
+    "s1_specs",
     "s1_summary",
     "s1_table",
     "s5_summary",
@@ -226,35 +237,83 @@ def s1_deep_record(d: int, width: int, depth: int, seed: int, p, effort: dict) -
             "log_width_times_depth": math.log(width) * depth}
 
 
-def run_s1(config: S1Config | None = None, path: str | Path | None = None) -> list[dict]:
-    """Run (or resume) experiment S1; returns this configuration's records
-    (shallow then deep).
+@dataclass(frozen=True)
+class S1Spec:
+    """One network of S1: ``kind`` "shallow" (``depth`` 1) or "deep"; ``effort`` as
+    sorted (name, value) pairs."""
 
-    ``path``: a JSON-lines file, rewritten atomically after each record;
-    records already in it (same key, i.e. same network and search effort)
-    are reused, not recomputed.
+    kind: str
+    d: int
+    width: int
+    depth: int
+    seed: int
+    p: float
+    effort: tuple
+    exact_max_width: int = 300
+
+    @property
+    def key(self) -> str:
+        eff = dict(self.effort)
+        if self.kind == "shallow":
+            tag = _tag({**eff, "exact_max_width": self.exact_max_width})
+            return f"shallow-d{self.d}-N{self.width}-s{self.seed}-p{_p_key(self.p)}-{tag}"
+        return (f"deep-d{self.d}-N{self.width}-L{self.depth}-s{self.seed}-"
+                f"p{_p_key(self.p)}-{_tag(eff)}")
+
+
+def s1_specs(cfg: S1Config) -> list[S1Spec]:
+    """The grid of S1: shallow networks (d, width, seed, p), then deep ones.
+
+    >>> cfg = S1Config(dims=(2,), widths=(4,), seeds=(0,), deep_d=2, deep_widths=(4,),
+    ...                deep_depths=(2,), ps=(2.0,), deep_ps=(2.0,), effort=EFFORT_FAST)
+    >>> [s.key.split("-")[0] for s in s1_specs(cfg)]
+    ['shallow', 'shallow', 'deep']
     """
+    eff = tuple(sorted(cfg.effort.items()))
+    out = [S1Spec("shallow", d, N, 1, s, p, eff, cfg.exact_max_width)
+           for d in cfg.dims for N in cfg.widths_for(d) for s in cfg.seeds for p in cfg.ps]
+    out += [S1Spec("deep", cfg.deep_d, N, L, s, p, eff, cfg.exact_max_width)
+            for N in cfg.deep_widths for L in cfg.deep_depths for s in cfg.seeds
+            for p in cfg.deep_ps]
+    return out
+
+
+def s1_run(spec: S1Spec) -> dict:
+    """The single run of the grid: :func:`s1_shallow_record` or :func:`s1_deep_record`."""
+    if spec.kind == "shallow":
+        return s1_shallow_record(spec.d, spec.width, spec.seed, spec.p, dict(spec.effort),
+                                 spec.exact_max_width)
+    return s1_deep_record(spec.d, spec.width, spec.depth, spec.seed, spec.p,
+                          dict(spec.effort))
+
+
+def s1_grid(config: S1Config | None = None, path: str | Path | None = None, *,
+            workers: int = 1, scheduler: str | None = None, dask_local: int | None = None,
+            progress: bool = False):
+    """Run (or resume) the grid of S1 through :func:`numerics.experiments.runner.run_grid`
+    (one run per network, records appended as they finish, every record's certified
+    lower bound checked against its certified upper bound); returns the
+    :class:`numerics.experiments.runner.GridResult`."""
+    from numerics.experiments.consistency import check_lower_upper
+    from numerics.experiments.runner import run_grid
+
     cfg = S1Config() if config is None else config
-    led = RecordStore(path, key="key", nonfinite="error")
-    tag = _tag({**cfg.effort, "exact_max_width": cfg.exact_max_width})
-    keys = []
-    for d in cfg.dims:
-        for N in cfg.widths_for(d):
-            for s in cfg.seeds:
-                for p in cfg.ps:
-                    keys.append(f"shallow-d{d}-N{N}-s{s}-p{_p_key(p)}-{tag}")
-                    if keys[-1] not in led:
-                        led.add(s1_shallow_record(d, N, s, p, cfg.effort,
-                                                  cfg.exact_max_width))
-    for N in cfg.deep_widths:
-        for L in cfg.deep_depths:
-            for s in cfg.seeds:
-                for p in cfg.deep_ps:
-                    keys.append(f"deep-d{cfg.deep_d}-N{N}-L{L}-s{s}-p{_p_key(p)}-"
-                                f"{_tag(cfg.effort)}")
-                    if keys[-1] not in led:
-                        led.add(s1_deep_record(cfg.deep_d, N, L, s, p, cfg.effort))
-    return [led.records[k] for k in keys]
+    return run_grid(s1_specs(cfg), s1_run, path, workers=workers, scheduler=scheduler,
+                    dask_local=dask_local, progress=progress, label="s1",
+                    check=check_lower_upper)
+
+
+def run_s1(config: S1Config | None = None, path: str | Path | None = None,
+           **executor) -> list[dict]:
+    """Run (or resume) experiment S1 (:func:`s1_grid`); returns this configuration's
+    records (shallow then deep).
+
+    ``path``: a JSON-lines file; records already in it (same key, i.e. same network
+    and search effort) are reused, not recomputed. A run that raises is recorded
+    (``status: "error"``, recomputed on the next call) and the others go on.
+    ``executor``: ``workers``, ``scheduler``, ``dask_local``, ``progress``.
+    """
+    return s1_grid(config, path, **executor).records
 
 
 def s1_summary(records: list[dict]) -> dict:

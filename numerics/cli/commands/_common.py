@@ -1,4 +1,5 @@
-"""Pieces shared by the experiment commands (``random-features``, ``random-networks``).
+"""Pieces shared by the experiment commands (``sweep``, ``tradeoff``, ``random-features``,
+``random-networks``, ``weight-perturbation``, ``memorization``).
 
 Not a command (the name starts with ``_``). Both commands take ``--config
 {fast,full}`` and ``--seed`` (the *first* seed: a configuration with s seeds
@@ -10,7 +11,9 @@ from __future__ import annotations
 import dataclasses
 
 __all__ = ["CONFIGS", "add_config_seed_arguments", "add_executor_arguments",
-           "check_config_seed", "executor_options", "with_first_seed"]
+           "check_config_seed", "executor_options", "good_records", "grid_outcome",
+           "raise_if_failed",
+           "with_first_seed"]
 
 #: Grid sizes of the experiment commands.
 CONFIGS = ("fast", "full")
@@ -69,7 +72,50 @@ def executor_options(args) -> dict:
     >>> executor_options(argparse.Namespace(workers=2, scheduler=None, dask_local=None))
     {'workers': 2, 'scheduler': None, 'dask_local': None}
     """
-    if args.scheduler is not None and args.dask_local is not None:
+    workers = getattr(args, "workers", 1)   # namespaces built without the options: defaults
+    scheduler = getattr(args, "scheduler", None)
+    dask_local = getattr(args, "dask_local", None)
+    if scheduler is not None and dask_local is not None:
         raise ValueError("--scheduler: give --scheduler or --dask-local, not both")
-    return {"workers": args.workers, "scheduler": args.scheduler,
-            "dask_local": args.dask_local}
+    return {"workers": workers, "scheduler": scheduler, "dask_local": dask_local}
+
+
+def grid_outcome(results) -> dict:
+    """``{"failed", "inconsistent", "exit_code", "failure_text"}`` of one or more
+    :class:`numerics.experiments.runner.GridResult` (or anything with ``errors``,
+    ``inconsistent`` and ``path``): exit code 1 naming every run that raised or
+    failed its consistency check, else 0.
+
+    >>> from types import SimpleNamespace as NS
+    >>> grid_outcome([NS(errors=["a"], inconsistent=[], path="g.jsonl")])["exit_code"]
+    1
+    """
+    from numerics.experiments.runner import failure_text
+
+    results = list(results) if isinstance(results, (list, tuple)) else [results]
+    errors = [k for r in results for k in r.errors]
+    incons = [k for r in results for k in r.inconsistent]
+    where = ", ".join(sorted({str(r.path) for r in results if r.errors or r.inconsistent}))
+    text = failure_text(errors, incons, where)
+    return {"failed": errors + incons, "inconsistent": incons,
+            "exit_code": 1 if text else 0, "failure_text": text}
+
+
+def raise_if_failed(step: str, text: str) -> None:
+    """For ``reproduce`` hooks: RuntimeError naming the failed runs (after every
+    record and output was written), nothing when ``text`` is empty.
+
+    >>> raise_if_failed("sweep", "")
+    """
+    if text:
+        raise RuntimeError(f"{step}: {text}")
+
+
+def good_records(records) -> list[dict]:
+    """The records of runs that finished and passed their check (for figures and
+    tables; the others are named by :func:`grid_outcome`).
+
+    >>> good_records([{"key": "a"}, {"key": "b", "status": "error"}])
+    [{'key': 'a'}]
+    """
+    return [r for r in records if r.get("status") not in ("error", "inconsistent")]

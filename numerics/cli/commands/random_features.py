@@ -24,7 +24,12 @@ from pathlib import Path
 
 from numerics.cli.commands._common import (
     add_config_seed_arguments,
+    add_executor_arguments,
     check_config_seed,
+    executor_options,
+    good_records,
+    grid_outcome,
+    raise_if_failed,
     with_first_seed,
 )
 from numerics.records import write_json_atomic, write_text_atomic
@@ -39,11 +44,15 @@ def register(parser):
                         help="output directory (default: results/random_features)")
     add_config_seed_arguments(
         parser, config_help="grid size (fast: d=40, 3 seeds; full: d=100, 5 seeds)")
+    add_executor_arguments(parser)
 
 
-def produce(out: Path, *, config: str = "fast", seed: int = 0) -> dict:
-    """Run the sweep and write every file; returns ``{'files', 'summary', 'trend',
-    'seconds'}``."""
+def produce(out: Path, *, config: str = "fast", seed: int = 0,
+            executor: dict | None = None) -> dict:
+    """Run the sweep (``executor``: keyword arguments of
+    :func:`numerics.experiments.runner.run_grid`) and write every file; returns
+    ``{'files', 'summary', 'trend', 'seconds'}`` and the failed runs and exit code
+    (:func:`numerics.cli.commands._common.grid_outcome`)."""
     from numerics.experiments import random_features as rf
     check_config_seed(config, seed)
     t0 = time.perf_counter()
@@ -52,9 +61,10 @@ def produce(out: Path, *, config: str = "fast", seed: int = 0) -> dict:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     jl = out / f"random_features_records_{config}.jsonl"
-    rows = rf.run_sweep(d=cfg.d, psi1s=cfg.psi1s, psi2=cfg.psi2, epss=cfg.epss, tau=cfg.tau,
-                        seeds=cfg.seeds, n_test=cfg.n_test, steps=cfg.steps,
-                        starts=cfg.starts, path=jl)
+    res = rf.rf_grid(d=cfg.d, psi1s=cfg.psi1s, psi2=cfg.psi2, epss=cfg.epss, tau=cfg.tau,
+                     seeds=cfg.seeds, n_test=cfg.n_test, steps=cfg.steps,
+                     starts=cfg.starts, path=jl, **(executor or {}))
+    rows = good_records(res.records)
     keep = {(float(e), float(p), int(s)) for e in cfg.epss for p in cfg.psi1s
             for s in cfg.seeds}
     rows = [r for r in rows if (r["eps"], r["psi1"], r["seed"]) in keep and r["d"] == cfg.d]
@@ -78,7 +88,7 @@ def produce(out: Path, *, config: str = "fast", seed: int = 0) -> dict:
     files.append(write_json_atomic(out / "random_features_summary.json", payload,
                                    allow_nan=False))
     return {"files": [str(f) for f in files], "summary": summary, "trend": trend,
-            "seconds": seconds}
+            "seconds": seconds, **grid_outcome(res)}
 
 
 def _no_nan(curves: dict) -> dict:
@@ -96,11 +106,14 @@ def _text(res: dict) -> str:
             f"psi1={t['robust_min_psi1']}, last {t['robust_last']:.3f} "
             f"(rise {t['robust_rise_z']:.1f} SE; rises: {t['robust_rises']})")
     lines.append(f"[{res['seconds']:.1f}s] wrote: " + ", ".join(res["files"]))
+    if res.get("failure_text"):
+        lines.append(res["failure_text"])
     return "\n".join(lines)
 
 
 def run(args) -> dict:
-    res = produce(Path(args.out), config=args.config, seed=args.seed)
+    res = produce(Path(args.out), config=args.config, seed=args.seed,
+                  executor=executor_options(args))
     res["text"] = _text(res)
     return res
 
@@ -108,4 +121,5 @@ def run(args) -> dict:
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     """The fast configuration under ``out_dir/random_features``."""
     res = produce(Path(out_dir) / "random_features", config="fast", seed=seed)
+    raise_if_failed("random-features", res["failure_text"])
     return [Path(f) for f in res["files"]]

@@ -17,7 +17,12 @@ from pathlib import Path
 
 from numerics.cli.commands._common import (
     add_config_seed_arguments,
+    add_executor_arguments,
     check_config_seed,
+    executor_options,
+    good_records,
+    grid_outcome,
+    raise_if_failed,
     with_first_seed,
 )
 from numerics.records import write_json_atomic, write_text_atomic
@@ -33,24 +38,28 @@ def register(parser):
     parser.add_argument("--experiment", choices=("s1", "s5", "both"), default="both")
     add_config_seed_arguments(
         parser, config_help="grid size (default fast: <= about a minute on 2 cores)")
+    add_executor_arguments(parser)
 
 
 def produce(out: Path, *, experiment: str = "both", config: str = "fast",
-            seed: int = 0) -> dict:
-    """Run the experiments and write every file; returns ``{'files', 'summary',
-    'seconds'}``."""
+            seed: int = 0, executor: dict | None = None) -> dict:
+    """Run the experiments (``executor``: keyword arguments of
+    :func:`numerics.experiments.runner.run_grid`, e.g. ``{"workers": 2}``) and write
+    every file; returns ``{'files', 'summary', 'seconds'}`` and, from
+    :func:`numerics.cli.commands._common.grid_outcome`, the failed runs and the exit
+    code. Figures and tables use the runs that finished and passed their check."""
     from numerics.experiments import width as W
     if experiment not in ("s1", "s5", "both"):
         raise ValueError(f"experiment: expected s1, s5 or both, got {experiment!r}")
     check_config_seed(config, seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    files, summary, seconds = [], {"config": config, "seed": seed}, {}
+    files, summary, seconds, grids = [], {"config": config, "seed": seed}, {}, []
     # name -> (config class, run, plot, table, summary, figure stem, table file)
     experiments = {
-        "s1": (W.S1Config, W.run_s1, W.plot_s1, W.s1_table, W.s1_summary, "s1_random_relu",
+        "s1": (W.S1Config, W.s1_grid, W.plot_s1, W.s1_table, W.s1_summary, "s1_random_relu",
                "s1_tables.tex"),
-        "s5": (W.S5Config, W.run_s5, W.plot_s5, W.s5_table, W.s5_summary, "s5_double_descent",
+        "s5": (W.S5Config, W.s5_grid, W.plot_s5, W.s5_table, W.s5_summary, "s5_double_descent",
                "s5_table.tex"),
     }
     for name, (cfg_cls, run_exp, plot, table, summarize, fig_stem, tex) in experiments.items():
@@ -59,7 +68,11 @@ def produce(out: Path, *, experiment: str = "both", config: str = "fast",
         t0 = time.perf_counter()
         cfg = with_first_seed(cfg_cls.fast() if config == "fast" else cfg_cls(), seed)
         jl = out / f"{name}_records_{config}.jsonl"
-        recs = run_exp(cfg, jl)
+        res = run_exp(cfg, jl, **(executor or {}))
+        grids.append(res)
+        recs = good_records(res.records)
+        if name == "s5":
+            recs.sort(key=lambda r: (r["seed"], r["width"]))
         files += [jl, *plot(recs, out / fig_stem)]
         files.append(write_text_atomic(out / tex, table(recs)))
         summary[name] = {"config": W.config_dict(cfg), **summarize(recs)}
@@ -67,7 +80,8 @@ def produce(out: Path, *, experiment: str = "both", config: str = "fast",
     summary["seconds"] = seconds
     files.append(write_json_atomic(out / "random_networks_summary.json", summary,
                                    allow_nan=False))
-    return {"files": [str(f) for f in files], "summary": summary, "seconds": seconds}
+    return {"files": [str(f) for f in files], "summary": summary, "seconds": seconds,
+            **grid_outcome(grids)}
 
 
 def _text(res: dict) -> str:
@@ -90,18 +104,22 @@ def _text(res: dict) -> str:
                      f"m={s['s5']['peak_width']['lower']}; Pearson(test error, log upper) = "
                      f"{c['upper']['pearson']}, (.., log lower) = {c['lower']['pearson']}")
     lines.append("wrote: " + ", ".join(res["files"]))
+    if res.get("failure_text"):
+        lines.append(res["failure_text"])
     return "\n".join(lines)
 
 
 def run(args) -> dict:
     res = produce(Path(args.out), experiment=args.experiment, config=args.config,
-                  seed=args.seed)
+                  seed=args.seed, executor=executor_options(args))
     res["text"] = _text(res)
     return res
 
 
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
-    """Both experiments in the fast configuration, under ``out_dir/random_networks``."""
+    """Both experiments in the fast configuration, under ``out_dir/random_networks``
+    (2 worker processes); raises naming the failed runs after writing every file."""
     res = produce(Path(out_dir) / "random_networks", experiment="both", config="fast",
-                  seed=seed)
+                  seed=seed, executor={"workers": 2})
+    raise_if_failed("random-networks", res["failure_text"])
     return [Path(f) for f in res["files"]]

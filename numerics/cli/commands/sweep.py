@@ -17,7 +17,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from numerics.cli.commands._common import add_executor_arguments, executor_options
+from numerics.cli.commands._common import (
+    add_executor_arguments,
+    executor_options,
+    raise_if_failed,
+)
 
 NAME = "sweep"
 HELP = "sweep interpolating constructions and trained networks over (n, d, k, method, seed)"
@@ -80,16 +84,15 @@ def run(args) -> dict:
     counts: dict[str, int] = {}
     for r in s.records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    failed = [r["key"] for r in s.records if r.get("status") == "error"]
     text = (f"{s.total} runs ({s.skipped} already recorded, {s.ran} run, {s.errors} errors) "
             f"in {s.seconds:.1f}s ({s.runs_per_minute:.1f} runs/min); status: {counts}; "
             f"wrote {s.path}")
-    if failed:
-        text += f"\nFAILED runs ({len(failed)}; tracebacks in {s.path}): " + ", ".join(failed)
+    if s.failure_text:
+        text += "\n" + s.failure_text
     return {"files": [s.path], "total": s.total, "skipped": s.skipped, "ran": s.ran,
             "errors": s.errors, "seconds": s.seconds, "runs_per_minute": s.runs_per_minute,
-            "status_counts": counts, "failed": failed, "exit_code": 1 if failed else 0,
-            "text": text}
+            "status_counts": counts, "failed": s.failed, "inconsistent": s.inconsistent,
+            "exit_code": 1 if s.failed else 0, "text": text}
 
 
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
@@ -102,4 +105,6 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     specs = expand_grid(**{**FAST, "seeds": [seed, seed + 1]})
     s = run_sweep(specs, out / "sweep.jsonl", workers=2, resume=False, progress=False,
                   light=True)
-    return [Path(s.path), *make_outputs(s.records, out)]
+    files = [Path(s.path), *make_outputs(s.records, out)]
+    raise_if_failed("sweep", s.failure_text)
+    return files

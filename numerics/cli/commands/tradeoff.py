@@ -10,8 +10,17 @@ the same command to continue).
 
 Configurations (``--config``, defined once in :data:`numerics.experiments.tradeoff.CONFIGS`):
 ``fast`` (the ``robustlaw reproduce`` configuration, n = 32, d = 64: inside the window
-where sqrt(n/k) exceeds the data's pair-quotient floor) and ``full`` (n = 256, d = 64,
-three seeds; long). ``CONFIGS['seeds']`` (the fast sizes on three data seeds) is
+where sqrt(n/k) exceeds the data's pair-quotient floor) and ``full`` (n = 256 and
+n = 2048 at d = 64, three seeds: for n = 2048 sqrt(n/k) exceeds the floor over the
+decade k = 32..362; about 5.6 h on one worker, 3.6 h on two). Before it starts the
+command prints the expected wall time, from the per-point cost model of
+:func:`numerics.experiments.tradeoff_grid.estimate_seconds` (seconds proportional to the
+optimizer's iteration budget x n x k x d, calibrated on measured points). One grid run
+is one whole curve (n, d, seed), since every width is warm-started from its neighbour;
+``--workers``/``--scheduler``/``--dask-local`` run panels and seeds in parallel.
+A point whose certified lower bound exceeds its certified U is written with status
+``inconsistent`` and, like a point that raised, makes the command exit with status 1
+naming it. ``CONFIGS['seeds']`` (the fast sizes on three data seeds) is
 available from Python through :func:`numerics.experiments.tradeoff.run_config`. A point that
 raises or fails its re-verification makes the command exit with status 1, naming it,
 after every other point was written.
@@ -22,7 +31,10 @@ Also the ``reproduce`` step (``REPRODUCE_ORDER = 55``) in the fast configuration
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+from numerics.cli.commands._common import add_executor_arguments, executor_options
 
 NAME = "tradeoff"
 HELP = "certified tradeoff curve: min-Lipschitz interpolants U(k) vs proven lower bounds L(k)"
@@ -34,7 +46,8 @@ def register(parser):
     parser.add_argument("--config", choices=("fast", "full"), default="fast",
                         help="configuration (numerics.experiments.tradeoff.CONFIGS; default "
                              "fast: n=32, d=64, inside the window where the law can show; "
-                             "full: n=256, d=64, 3 data seeds, long)")
+                             "full: n=256 and 2048, d=64, 3 data seeds, long: its "
+                             "expected wall time is printed first)")
     parser.add_argument("--n", type=int, default=None, help="override: sample size")
     parser.add_argument("--d", type=int, default=None, help="override: dimension")
     parser.add_argument("--k", type=int, nargs="+", default=None, help="override: widths")
@@ -44,6 +57,7 @@ def register(parser):
     parser.add_argument("--inner", type=int, default=None, help="L-BFGS iterations per round")
     parser.add_argument("--refine", type=int, default=None,
                         help="extra optimization rounds on the best network per k")
+    add_executor_arguments(parser)
     parser.add_argument("--no-resume", action="store_true", help="start afresh")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
@@ -72,7 +86,8 @@ def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
 
 
 def run(args) -> dict:
-    from numerics.experiments.tradeoff import CONFIGS, run_config
+    from numerics.experiments.runner import failure_text, hms
+    from numerics.experiments.tradeoff import CONFIGS, estimate_seconds, run_config
 
     cfg = dict(CONFIGS[args.config])
     if args.n is not None or args.d is not None:
@@ -85,11 +100,21 @@ def run(args) -> dict:
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
     out = Path(args.out)
-    records, checks, paths = run_config(cfg, out, seeds=None if args.seed is None else (args.seed,),
-                                        resume=not args.no_resume, progress=not args.quiet)
+    ex = executor_options(args)
+    seeds = None if args.seed is None else (args.seed,)
+    lanes = ex["workers"] if ex["scheduler"] is None and ex["dask_local"] is None else \
+        (ex["dask_local"] or 1)
+    est = estimate_seconds(cfg, seeds=seeds, workers=lanes)
+    if not args.quiet:
+        print(f"[tradeoff] expected wall time about {hms(est)} on {lanes} worker(s) "
+              "(cost model numerics.experiments.tradeoff_grid.estimate_seconds; "
+              "resumed points cost nothing)", file=sys.stderr, flush=True)
+    records, checks, paths = run_config(cfg, out, seeds=seeds, resume=not args.no_resume,
+                                        progress=not args.quiet, **ex)
     files, summary = make_outputs(records, out, checks)
     bad = [k for k, c in checks.items() if not c.ok]
     errors = [r["key"] for r in records if r.get("status") == "error"]
+    incons = [r["key"] for r in records if r.get("status") == "inconsistent"]
     lines = [f"n={s['n']} d={s['d']}: slope of U(k) {s['slope']:+.3f}"
              + ("" if s["ci_low"] is None else f" [{s['ci_low']:+.3f}, {s['ci_high']:+.3f}]")
              + f" over k in {s['ks']}" for s in summary["slopes"]]
@@ -97,12 +122,12 @@ def run(args) -> dict:
     lines.append(f"{len(checks)} points re-verified, {len(bad)} failed"
                  + (f": {bad}" if bad else ""))
     lines.append("wrote " + ", ".join(str(f) for f in [*paths, *files]))
-    if errors:
-        lines.append(f"FAILED points ({len(errors)}; tracebacks in the records): "
-                     + ", ".join(errors))
+    if errors or incons:
+        lines.append(failure_text(errors, incons, "the curve files"))
     return {"files": [str(f) for f in [*paths, *files]], "summary": summary,
-            "failed_verification": bad, "failed": errors,
-            "exit_code": 1 if bad or errors else 0, "text": "\n".join(lines)}
+            "failed_verification": bad, "failed": errors + incons, "inconsistent": incons,
+            "expected_seconds": est, "exit_code": 1 if bad or errors or incons else 0,
+            "text": "\n".join(lines)}
 
 
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
@@ -113,8 +138,15 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     out = Path(out_dir) / "tradeoff"
     records, checks, paths = run_config("fast", out, seeds=(seed,), resume=False,
                                         progress=False)
+    from numerics.experiments.runner import failure_text
+
     bad = [k for k, c in checks.items() if not c.ok]
+    files, _ = make_outputs(records, out, checks)
     if bad:
         raise RuntimeError(f"tradeoff: points failed re-verification: {bad}")
-    files, _ = make_outputs(records, out, checks)
+    text = failure_text([r["key"] for r in records if r.get("status") == "error"],
+                        [r["key"] for r in records if r.get("status") == "inconsistent"],
+                        str(out))
+    if text:
+        raise RuntimeError(f"tradeoff: {text}")
     return [*paths, *files]

@@ -22,7 +22,12 @@ from pathlib import Path
 
 from numerics.cli.commands._common import (
     add_config_seed_arguments,
+    add_executor_arguments,
     check_config_seed,
+    executor_options,
+    good_records,
+    grid_outcome,
+    raise_if_failed,
     with_first_seed,
 )
 from numerics.records import write_json_atomic, write_text_atomic
@@ -40,6 +45,7 @@ def register(parser):
                              "(default): all, digits only when scikit-learn is installed")
     add_config_seed_arguments(
         parser, config_help="grid size (fast: 1 seed, 2 budgets; full: 3 seeds, 4 budgets)")
+    add_executor_arguments(parser)
 
 
 def _datasets(spec: str) -> tuple[tuple, str | None]:
@@ -58,8 +64,12 @@ def _datasets(spec: str) -> tuple[tuple, str | None]:
     return names, None
 
 
-def produce(out: Path, *, config: str = "fast", seed: int = 0, datasets: str = "auto") -> dict:
-    """Run the grid and write every file; returns ``{'files', 'summary', 'seconds', 'note'}``."""
+def produce(out: Path, *, config: str = "fast", seed: int = 0, datasets: str = "auto",
+            executor: dict | None = None) -> dict:
+    """Run the grid (``executor``: keyword arguments of
+    :func:`numerics.experiments.runner.run_grid`) and write every file; returns
+    ``{'files', 'summary', 'seconds', 'note'}`` and the failed runs and exit code
+    (:func:`numerics.cli.commands._common.grid_outcome`)."""
     from numerics.experiments import weight_perturbation as wp
     check_config_seed(config, seed)
     names, note = _datasets(datasets)
@@ -69,7 +79,8 @@ def produce(out: Path, *, config: str = "fast", seed: int = 0, datasets: str = "
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     jl = out / f"weight_perturbation_records_{config}.jsonl"
-    rows = wp.run_experiment(cfg, jl)
+    res = wp.wp_grid(cfg, jl, **(executor or {}))
+    rows = good_records(res.records)
     summary = wp.summarize(rows)
     files = [jl, *wp.plot_results(summary, out / "weight_perturbation")]
     files.append(write_text_atomic(out / "weight_perturbation_table.tex",
@@ -83,7 +94,7 @@ def produce(out: Path, *, config: str = "fast", seed: int = 0, datasets: str = "
                   "generalization corollary for a class fixed in advance (here centred at the "
                   "trained network: a diagnostic)")}, allow_nan=False))
     return {"files": [str(f) for f in files], "summary": summary, "seconds": seconds,
-            "note": note}
+            "note": note, **grid_outcome(res)}
 
 
 def _text(res: dict) -> str:
@@ -95,11 +106,14 @@ def _text(res: dict) -> str:
             f"{s['pointwise_attacked']:.3f}  attacked {s['attacked']:.3f}  gap {s['gap']:.3f}"
             f"  bound {s['bound_gap_clean']:.3f}")
     lines.append(f"[{res['seconds']:.1f}s] wrote: " + ", ".join(res["files"]))
+    if res.get("failure_text"):
+        lines.append(res["failure_text"])
     return "\n".join(lines)
 
 
 def run(args) -> dict:
-    res = produce(Path(args.out), config=args.config, seed=args.seed, datasets=args.datasets)
+    res = produce(Path(args.out), config=args.config, seed=args.seed, datasets=args.datasets,
+                  executor=executor_options(args))
     res["text"] = _text(res)
     return res
 
@@ -107,4 +121,5 @@ def run(args) -> dict:
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     """The fast configuration under ``out_dir/weight_perturbation``."""
     res = produce(Path(out_dir) / "weight_perturbation", config="fast", seed=seed)
+    raise_if_failed("weight-perturbation", res["failure_text"])
     return [Path(f) for f in res["files"]]
