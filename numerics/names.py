@@ -45,6 +45,7 @@ DISPLAY_NAMES = {
     "box": "box relaxation",
     # witnessed lower bounds
     "pair": "pair quotient",
+    "pair-ascent": "pair-quotient ascent",
     "gradient": "gradient norm",
 }
 

@@ -12,7 +12,7 @@ from numerics.names import DISPLAY_NAMES, display_name
 #: Every key a table cell or legend can show: sweep methods, search starts and the
 #: bound methods of numerics.lipschitz (upper and witnessed lower).
 SHOWN = (*METHODS, "minlip", *CERT_METHODS, "product_norm", "operator_norm", "l2_conversion",
-         "box", "pair", "gradient")
+         "box", "pair", "pair-ascent", "gradient")
 
 
 def _unnamed(names: dict) -> list[str]:
