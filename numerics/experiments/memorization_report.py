@@ -88,7 +88,7 @@ def _fig_slices(recs_a, stem, title):
 def _fig_kn(recs_b, recs_d, stem, title):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), constrained_layout=True)
     ns = sorted({r["n"] for r in recs_b})
     Ks = [[r["K"] for r in recs_b if r["n"] == n] for n in ns]
     rate = [np.mean([r["interpolates"] for r in recs_b if r["n"] == n]) for n in ns]
@@ -118,7 +118,7 @@ def _fig_kn(recs_b, recs_d, stem, title):
     ax.set_xlabel("number of points $n$")
     ax.set_ylabel("count")
     ax.set_title("(d) size against Baum's construction, two moons", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     for a in axes:
         a.grid(alpha=0.3, which="both")
     fig.suptitle(title, fontsize=10)
@@ -138,7 +138,7 @@ def _fig_lip(recs_e, stem, title):
     import matplotlib.pyplot as plt
 
     datas = sorted({r["data"] for r in recs_e})
-    fig, axes = plt.subplots(1, len(datas), figsize=(5.2 * len(datas), 4.2),
+    fig, axes = plt.subplots(1, len(datas), figsize=(5.2 * len(datas), 5.0),
                              constrained_layout=True, squeeze=False, sharey=True)
     for ax, data in zip(axes[0], datas, strict=True):
         rs = [r for r in recs_e if r["data"] == data and "ramp" in r]
@@ -162,7 +162,7 @@ def _fig_lip(recs_e, stem, title):
         ax.set_ylabel(r"$\mathrm{Lip}_{B_R}$ (median over seeds, bars min–max)")
         ax.set_title(f"{data}, d = {rs[0]['d']}, N = {rs[0]['N']}", fontsize=10)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7, loc="center left")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     fig.suptitle(title, fontsize=10)
     return save_figure(fig, stem)
 
