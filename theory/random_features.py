@@ -64,11 +64,11 @@ What is **derived here** (each identity re-derived or checked by sympy below):
 :math:`(1 - 1/\psi)_+` at 0 and support :math:`[(1-\sqrt\psi)^2, (1+\sqrt\psi)^2]`.
 Its Stieltjes transform :math:`m(z) = \int \mu(d\lambda)/(\lambda - z)` solves
 :math:`\psi z m^2 - (1 - \psi - z)m + 1 = 0` (:func:`mp_stieltjes_equation`).
-The formula in issue 7, :math:`\sigma^2 = \tau^2 + 1 - \psi_1(1 + (1-2/\pi)
-S(2/\pi - 1;\psi_1))`, is the same constant **iff** :math:`S(z) = \int
-\mu(d\lambda)/(z - \lambda) = -m(z)`; with :math:`S = +m` it would give
+The transcribed form of the cited constant, :math:`\sigma^2 = \tau^2 + 1 - \psi_1(1 + (1-2/\pi)
+G(2/\pi - 1;\psi_1))`, is the same constant **iff** :math:`G` is the Cauchy transform
+:math:`G(z) = \int \mu(d\lambda)/(z - \lambda) = -m(z)`; with :math:`G = +m` it would give
 :math:`\sigma^2 < \tau^2` for :math:`\psi_1 \ge 1`, which is impossible for an
-error. :func:`S_issue` is that :math:`S`. The match with simulation is tested in
+error. :func:`mp_cauchy_transform` is that :math:`G`. The match with simulation is tested in
 ``tests/numerics/test_random_features.py`` (extrapolation in :math:`1/d`).
 
 What is **cited** (not re-derived): the asymptotically exact robust-error formula
@@ -91,9 +91,9 @@ import sympy as sp
 
 __all__ = [
     "MU0",
-    "S_issue",
     "arccos_kernel",
     "gradient_kernel_entry",
+    "mp_cauchy_transform",
     "mp_stieltjes",
     "mp_stieltjes_equation",
     "orthant_probability",
@@ -101,7 +101,7 @@ __all__ = [
     "psi1",
     "rho",
     "sigma2_expr",
-    "sigma2_issue_form",
+    "sigma2_cauchy_form",
     "sigma_expr",
     "sigma_gaussian_coefficients",
     "tau",
@@ -265,14 +265,15 @@ def mp_stieltjes(zz: sp.Expr = z, ratio: sp.Expr = psi) -> sp.Expr:
     return (u - sp.sqrt(u**2 - 4 * ratio * zz)) / (2 * ratio * zz)
 
 
-def S_issue(zz: sp.Expr = z, ratio: sp.Expr = psi) -> sp.Expr:
-    r"""The :math:`S(z;\psi)` of issue 7's :math:`\sigma^2` formula:
-    :math:`S(z) = \int\mu_\psi(d\lambda)/(z - \lambda) = -m(z;\psi)` (see the
-    module docstring for why this is the only consistent reading).
+def mp_cauchy_transform(zz: sp.Expr = z, ratio: sp.Expr = psi) -> sp.Expr:
+    r"""The Cauchy transform of the Marchenko–Pastur law,
+    :math:`G(z;\psi) = \int\mu_\psi(d\lambda)/(z - \lambda) = -m(z;\psi)`: the
+    :math:`G` of the transcribed :math:`\sigma^2` formula (see the module docstring
+    for why this is the only consistent reading).
 
     Examples
     --------
-    >>> bool(float(S_issue(-1, 2)) < 0)
+    >>> bool(float(mp_cauchy_transform(-1, 2)) < 0)
     True
     """
     return -mp_stieltjes(zz, ratio)
@@ -292,11 +293,11 @@ def sigma2_expr() -> sp.Expr:
     return tau**2 + 1 - psi1 * (1 - c * mp_stieltjes(-c, psi1))
 
 
-def sigma2_issue_form() -> sp.Expr:
-    r"""Issue 7's form :math:`\tau^2 + 1 - \psi_1(1 + (1 - 2/\pi)S(2/\pi - 1;\psi_1))`
-    with :func:`S_issue`; equal to :func:`sigma2_expr` (checked in
+def sigma2_cauchy_form() -> sp.Expr:
+    r"""The transcribed form :math:`\tau^2 + 1 - \psi_1(1 + (1 - 2/\pi)G(2/\pi - 1;\psi_1))`
+    with :math:`G` = :func:`mp_cauchy_transform`; equal to :func:`sigma2_expr` (checked in
     :func:`verify_identities`)."""
-    return tau**2 + 1 - psi1 * (1 + (1 - 2 / sp.pi) * S_issue(2 / sp.pi - 1, psi1))
+    return tau**2 + 1 - psi1 * (1 + (1 - 2 / sp.pi) * mp_cauchy_transform(2 / sp.pi - 1, psi1))
 
 
 def verify_identities() -> dict[str, bool]:
@@ -332,5 +333,5 @@ def verify_identities() -> dict[str, bool]:
     m = mp_stieltjes(z, psi)
     out["MP branch solves the equation"] = sp.simplify(mp_stieltjes_equation(m)) == 0
     out["MP branch ~ -1/z at -infinity"] = sp.limit(m * z, z, -sp.oo) == -1
-    out["transcribed form = derived form"] = sp.simplify(sigma2_issue_form() - sigma2_expr()) == 0
+    out["transcribed form = derived form"] = sp.simplify(sigma2_cauchy_form() - sigma2_expr()) == 0
     return out

@@ -58,7 +58,7 @@ derivative :math:`F'(\nu) = -\beta/\tau_g - \operatorname{erf}(\nu/\sqrt2) < 0`
 and :math:`F(0) = c - \sqrt{2/\pi}`, :math:`F(c\tau_g/\beta) < 0` (a root in
 :math:`[0, c\tau_g/\beta]` exactly when the indicator is on); the limit
 :math:`\epsilon_{\rm test}\to0` of AR is the standard risk; the transcribed
-:math:`S` is the package's :func:`theory.random_features.S_issue` (minus the
+:math:`S` is the package's :func:`theory.random_features.mp_cauchy_transform` (minus the
 Marchenko–Pastur Stieltjes branch) and solves
 :math:`\psi_1zS^2 + (1-\psi_1-z)S + 1 = 0`; :math:`\sigma^2` is the package's
 :func:`theory.random_features.sigma2_expr`.
@@ -139,7 +139,7 @@ LATEX_NAMES = {
 
 def S_transcribed(zz: sp.Expr, ratio: sp.Expr = psi1) -> sp.Expr:
     r"""The transcription's :math:`S(z;\psi) = [1-\psi-z-\sqrt{(1-\psi-z)^2-4\psi z}]/(-2\psi z)`
-    for :math:`z<0`; equal to :func:`theory.random_features.S_issue` (checked).
+    for :math:`z<0`; equal to :func:`theory.random_features.mp_cauchy_transform` (checked).
 
     Examples
     --------
@@ -273,8 +273,8 @@ def verify_identities() -> dict[str, bool]:
         sp.expand(diff)) == 0
     zneg = sp.Symbol("zneg", negative=True)
     Sz = S_transcribed(zneg, psi1)
-    out["transcribed S = S_issue = -MP branch"] = sp.simplify(
-        Sz - trf.S_issue(zneg, psi1)) == 0
+    out["transcribed S = Cauchy transform G = -MP branch"] = sp.simplify(
+        Sz - trf.mp_cauchy_transform(zneg, psi1)) == 0
     out["S solves psi z S^2 + (1 - psi - z) S + 1 = 0"] = sp.simplify(
         psi1 * zneg * Sz**2 + (1 - psi1 - zneg) * Sz + 1) == 0
     out["sigma^2 (transcribed S) = package sigma2_expr"] = sp.simplify(

@@ -312,7 +312,8 @@ def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
     ax.set_xlabel("width m")
     ax.set_ylabel("error")
     if s["first_interpolating_width"]:
-        ax.axvline(s["first_interpolating_width"], color="grey", lw=0.8, ls="--")
+        ax.axvline(s["first_interpolating_width"], color="grey", lw=0.8, ls="--",
+                   label="first width with zero training error")
     ax2 = ax.twinx()
     ax2.plot(w, s["mean"]["upper"], "s--", color="C0", label=r"upper $\|a\|_2\|W\|_{\mathrm{op}}$")
     ax2.plot(w, s["mean"]["lower"], "d-", color="C2",
@@ -325,8 +326,10 @@ def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
               framealpha=0.9)
     c = {k: s["corr"][k]["pearson"] for k in ("upper", "lower")}
     c = {k: "n/a" if v is None else f"{v:.2f}" for k, v in c.items()}
-    ax.set_title(f"S5: Pearson(test error, log bound) across m: upper {c['upper']}, "
-                 f"lower {c['lower']}", fontsize=9)
+    n_train = records[0].get("n_train", "?") if records else "?"
+    ax.set_title(f"S5: two-layer ReLU networks, {n_train} training points, some labels flipped\n"
+                 f"Pearson correlation of test error and log bound across widths: "
+                 f"upper {c['upper']}, lower {c['lower']}", fontsize=9)
     fig.tight_layout()
     return save_figure(fig, stem, dpi=120)
 
@@ -348,5 +351,5 @@ def s5_table(records: list[dict]) -> str:
                                ("up", r"$\|a\|_2\|W\|_{\mathrm{op}}$"),
                                ("lo", r"$\max_i\|\nabla f(x_i)\|_2$")],
                         caption="S5: two-layer ReLU networks trained on a Gaussian mixture "
-                                "with 20\\% label noise (mean over seeds)",
+                                "with 20% label noise (mean over seeds)",
                         label="tab:s5", float_format="{:.3g}", notes=notes) + "\n"

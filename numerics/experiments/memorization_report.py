@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from numerics.names import display_name
 from numerics.records import save_figure
 
 __all__ = ["figures", "summary", "tables"]
@@ -87,17 +88,19 @@ def _fig_slices(recs_a, stem, title):
 def _fig_kn(recs_b, recs_d, stem, title):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.8), constrained_layout=True)
     ns = sorted({r["n"] for r in recs_b})
     Ks = [[r["K"] for r in recs_b if r["n"] == n] for n in ns]
     rate = [np.mean([r["interpolates"] for r in recs_b if r["n"] == n]) for n in ns]
     ax = axes[0]
     ax.errorbar(ns, [np.mean(k) for k in Ks],
                 yerr=[[np.mean(k) - min(k) for k in Ks], [max(k) - np.mean(k) for k in Ks]],
-                fmt="o-", capsize=3, label="mean $K$ (bars: min–max over seeds)")
+                fmt="o-", capsize=3, label="mean $K$ (bars: min–max over seeds);\n"
+                "P: fraction of seeds that interpolate")
     for n, k, p in zip(ns, Ks, rate, strict=True):
-        ax.annotate(f"P={p:.2f}", (n, np.mean(k)), textcoords="offset points", xytext=(4, 8),
-                    fontsize=7)
+        ax.annotate(f"P = {p:.2f}", (n, np.mean(k)), textcoords="offset points",
+                    xytext=(6, 4), ha="left", fontsize=7)
+    ax.margins(x=0.2)
     ax.set_xscale("log")
     ax.set_ylim(0, max(max(k) for k in Ks) * 1.4 + 1)
     ax.set_xlabel("number of points $n$")
@@ -115,7 +118,7 @@ def _fig_kn(recs_b, recs_d, stem, title):
     ax.set_xlabel("number of points $n$")
     ax.set_ylabel("count")
     ax.set_title("(d) size against Baum's construction, two moons", fontsize=10)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
     for a in axes:
         a.grid(alpha=0.3, which="both")
     fig.suptitle(title, fontsize=10)
@@ -135,8 +138,8 @@ def _fig_lip(recs_e, stem, title):
     import matplotlib.pyplot as plt
 
     datas = sorted({r["data"] for r in recs_e})
-    fig, axes = plt.subplots(1, len(datas), figsize=(5.2 * len(datas), 4.2),
-                             constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(datas), figsize=(5.2 * len(datas), 5.0),
+                             constrained_layout=True, squeeze=False, sharey=True)
     for ax, data in zip(axes[0], datas, strict=True):
         rs = [r for r in recs_e if r["data"] == data and "ramp" in r]
         if not rs:
@@ -151,14 +154,15 @@ def _fig_lip(recs_e, stem, title):
             pts = [(r["n"], r["constructions"][name]["upper"]) for r in rs
                    if r["constructions"][name]["upper"] is not None]
             if pts:
-                _band(ax, pts, mk + "--", f"{name}: certified upper", alpha=0.7)
+                _band(ax, pts, mk + "--", f"{display_name(name)}: certified upper",
+                      alpha=0.7)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("number of points $n$")
         ax.set_ylabel(r"$\mathrm{Lip}_{B_R}$ (median over seeds, bars min–max)")
         ax.set_title(f"{data}, d = {rs[0]['d']}, N = {rs[0]['N']}", fontsize=10)
         ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7, loc="center right")
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     fig.suptitle(title, fontsize=10)
     return save_figure(fig, stem)
 

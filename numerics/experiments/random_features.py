@@ -401,7 +401,8 @@ def plot_sweep(summary: list[dict], stem: str | Path, curves: dict | None = None
         ax.set_title(rf"$\epsilon = {eps}$, $d = {rows[0]['d']}$, $n = {rows[0]['n']}$, "
                      rf"$\tau = {rows[0]['tau']}$", fontsize=10)
         ax.grid(alpha=0.3)
-    axes[0][-1].legend(fontsize=6.5, loc="upper left")
+    axes[0][-1].legend(fontsize=6.5, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                       borderaxespad=0)
     fig.tight_layout()
     return save_figure(fig, stem, dpi=130)
 
@@ -437,7 +438,7 @@ def sweep_table(summary: list[dict], config: RFConfig | None = None) -> str:
              "Sample columns, all on the same fresh test sample of each run: clean = mean "
              "squared error; robust (lower est.) = projected gradient ascent on each point's "
              "$\\epsilon$-ball; robust (upper bd.) = certified bound on the same points, so "
-             "clean $\\le$ lower est. $\\le$ upper bd.\\ row by row. Clean (population) = "
+             "clean $\\le$ lower est. $\\le$ upper bd. row by row. Clean (population) = "
              "exact expected error of the same models (arc-cosine kernel), not a sample mean. "
              "Formula columns: the cited saddle point as $d\\to\\infty$ (standard risk "
              "$\\alpha^{*2}+\\sigma^2$, robust risk at $\\epsilon_{\\mathrm{test}}="

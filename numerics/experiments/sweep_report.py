@@ -24,19 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from numerics.experiments.sweep import METHODS
+from numerics.names import display_name
 
 __all__ = ["fit_slopes", "plot_tradeoff", "sweep_table", "sweep_table_rows"]
-
-#: Human names of the sweep's methods, for legends (the method keys stay the record keys).
-METHOD_LABELS = {
-    "C1": "C1 one neuron per point",
-    "C2": "C2 cap ramps",
-    "C3": "C3 Baum tents (mere fitting)",
-    "C4": "C4 grouped min-norm",
-    "C5": "C5 polynomial (Waring)",
-    "fit": "trained interpolant",
-    "fit_path": "trained, Lipschitz-penalized",
-}
 
 
 def _lip_value(rec: dict, which: str) -> float | None:
@@ -150,7 +140,7 @@ def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
     """The sweep as a booktabs table (:func:`theory.latex.render_table`)."""
     from theory.latex import render_table
 
-    rows = sweep_table_rows(records)
+    rows = [dict(r, method=display_name(r["method"])) for r in sweep_table_rows(records)]
     cols = [("n", "$n$"), ("d", "$d$"), ("method", "method"), ("k", "$k$"),
             ("runs", "runs"), ("exact", "exact fits"), ("sqrt_n_over_k", r"$\sqrt{n/k}$"),
             ("proven_lower", "proven lower"), ("lip_lower", r"Lip$_{B_1}\ge$"),
@@ -158,7 +148,10 @@ def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
     caption = caption or (r"Interpolating networks on random data ($x_i$ uniform on "
                           r"$S^{d-1}$, Rademacher labels): medians over exact fits of the "
                           r"certified bracket of $\mathrm{Lip}_{B_1}$ and of the best proven "
-                          r"lower bound.")
+                          r"lower bound; method: the interpolant (constructions C1--C5 of "
+                          r"docs/mathematics.md, or L-BFGS training, plain or with a path-norm "
+                          r"penalty), $k$ its neurons; runs: seeds; exact fits: runs that "
+                          r"interpolate exactly, over which the medians are taken.")
     return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrrr")
 
 
@@ -197,7 +190,7 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
             if not pts:
                 continue
             mk, col = _STYLE[method]
-            label = METHOD_LABELS.get(method, method)
+            label = display_name(method)
             s = slopes.get((method, n, d))
             if s is not None:
                 ci = ("" if s["ci_low"] is None

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from numerics.experiments.sweep_report import fit_slopes
+from numerics.names import display_name
 
 __all__ = ["law_window", "plot_curve", "slope_over_seeds", "tradeoff_slope", "tradeoff_table",
            "tradeoff_table_rows"]
@@ -54,7 +55,8 @@ def tradeoff_table_rows(records: Sequence[dict]) -> list[dict]:
                     key=lambda r: (r["n"], r["d"], r.get("seed", 0), r["k"])):
         rows.append({"n": r["n"], "d": r["d"], "seed": r.get("seed", 0), "k": r["k"],
                      "sqrt": r["sqrt_n_over_k"], "floor": r.get("pair"),
-                     "U": r.get("upper"), "cert": r.get("cert_method") or r["status"],
+                     "U": r.get("upper"),
+                     "cert": display_name(r.get("cert_method") or r["status"]),
                      "L": r["L"], "L_key": r["L_key"], "gap": r.get("gap"),
                      "L_net": r.get("L_net"), "gap_net": r.get("gap_net"),
                      "proxy": r.get("spectral_proxy"), "R2": r.get("R2")})
@@ -132,7 +134,7 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
     cur = sorted((r for r in records if r.get("kind") == "curve" and (r["n"], r["d"]) == (n, d)),
                  key=lambda r: (r.get("seed", 0), r["k"]))
     seeds = sorted({r.get("seed", 0) for r in cur})
-    lab = "U(k): certified upper, exact interpolant"
+    lab = "$U(k)$: certified upper, exact interpolant"
     if slope is not None and slope["mean"] is not None:
         lab += f"; slope {slope['mean']:.2f}"
         if slope["ci_low"] is not None:
@@ -141,21 +143,23 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
         ex = [r for r in cur if r.get("seed", 0) == seed and r.get("status") == "exact"]
         if ex:
             ax.plot([r["k"] for r in ex], [r["upper"] for r in ex], "o-", color="C0",
-                    alpha=1.0 if i == 0 else 0.45, label=lab if i == 0 else None)
-            ax.plot([r["k"] for r in ex], [r["L_net"] for r in ex], "v", color="C0",
-                    alpha=0.4, label="certified lower bound of that network" if i == 0 else None)
+                    mfc="white", ms=7, alpha=1.0 if i == 0 else 0.45, label=lab if i == 0 else None)
+            ax.plot([r["k"] for r in ex], [r["L_net"] for r in ex], "v", color="C4", ms=5,
+                    alpha=1.0 if i == 0 else 0.45, zorder=3,
+                    label="certified lower bound of that network" if i == 0 else None)
     first = [r for r in cur if r.get("seed", 0) == seeds[0]] if seeds else []
     if first:
         ax.plot([r["k"] for r in first], [r["L"] for r in first], "-", color="k", lw=2,
-                label="L(k): proven lower bound, every k-neuron interpolant")
+                label="$L(k)$: proven lower bound, every $k$-neuron interpolant")
         floor = max(r["pair"] for r in first)
         ax.axhline(floor, color="C3", lw=1, ls=":",
-                   label=f"pair-quotient floor 2/min|x_i - x_j| = {floor:.2f}")
+                   label=r"pair-quotient floor $2/\min\|x_i - x_j\|$" + f" = {floor:.2f}")
         lo, hi = law_window(n, d, floor)
         kmin = min(r["k"] for r in first)
         if max(lo, kmin) < hi:
             ax.axvspan(max(lo, kmin), hi, color="C2", alpha=0.12,
-                       label=f"window n/(d+1) < k < n/floor$^2$ ({lo:.2g} to {hi:.3g})")
+                       label=r"window $n/(d+1) < k < n/F^2$, $F$ the floor"
+                       + f" ({lo:.2g} to {hi:.3g})")
     style = {"C1": ("o", "C1"), "C2": ("s", "C2"), "C4": ("D", "C3")}
     for name, (mk, col) in style.items():
         pts = [(r["k"], r["upper"]) for r in records if r.get("kind") == "construction"
@@ -163,7 +167,7 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
                and r.get("status") == "exact" and r.get("seed", 0) == (seeds or [0])[0]]
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
-                       label=f"{name} (certified upper)")
+                       label=f"{display_name(name)} (certified upper)")
     ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)]
     kg = np.geomspace(min(ks), max(ks), 50)
     ax.plot(kg, np.sqrt(n / kg), "k--", lw=1, label=r"$\sqrt{n/k}$")

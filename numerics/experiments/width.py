@@ -379,6 +379,7 @@ def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
     sh = [r for r in records if r["kind"] == "shallow"]
     dp = [r for r in records if r["kind"] == "deep" and r["ratio"] is not None]
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    axes[1].sharey(axes[0])    # both normalized ratios are compared on one scale
     dims = sorted({r["d"] for r in sh})
     cmap = plt.get_cmap("viridis")
     for ax, p, lab in ((axes[0], "2", r"$\mathrm{Lip}_2/\sqrt{d}$"),
@@ -405,7 +406,8 @@ def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
         ax.set_yscale("log")
         ax.set_xlabel("width N")
         ax.set_ylabel(lab)
-        ax.set_title(lab + ": certified lower (solid), upper (dashed), exact (x)",
+        ax.set_title("shallow ReLU networks at He initialization on $\\mathbb{R}^d$\n"
+                     + lab + ": certified lower (solid), upper (dashed), exact (x)",
                      fontsize=9)
         ax.legend(fontsize=7)
     ax = axes[2]
@@ -425,7 +427,8 @@ def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
     ax.set_yscale("log")
     ax.set_xlabel(r"$\log(\mathrm{width})\times\mathrm{depth}$")
     ax.set_ylabel("certified upper / lower")
-    ax.set_title(f"deep ReLU nets, d={dp[0]['d'] if dp else '?'}", fontsize=9)
+    ax.set_title(f"deep ReLU networks at He initialization, d = {dp[0]['d'] if dp else '?'}",
+                 fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, stem, dpi=120)

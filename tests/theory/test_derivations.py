@@ -21,7 +21,7 @@ from theory.derivations.docs import derivations_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRED = {"R1", "R1.sphere", "R2", "R2.C_delta", "R2.C_delta.sharp", "R3", "R4", "R4.ball",
-            "lipsdp", "S4"}
+            "lipsdp", "S4", "S1.normalization"}
 
 
 def test_every_required_statement_has_a_derivation():

@@ -72,7 +72,7 @@ def test_sigma2_is_between_tau2_and_tau2_plus_1(ratio):
 
 @pytest.mark.parametrize("ratio", [1, 2, 8])
 def test_wrong_sign_convention_is_caught(ratio):
-    # reading S as +m (instead of -m) in the issue's formula gives an impossible
+    # reading S as +m (instead of -m) in the transcribed formula gives an impossible
     # error below the noise level tau^2 for psi1 >= 1
     c = 1 - 2 / sp.pi
     wrong = trf.tau**2 + 1 - trf.psi1 * (1 + c * trf.mp_stieltjes(-c, trf.psi1))
@@ -83,4 +83,4 @@ def test_orthant_and_kernel_values():
     assert trf.orthant_probability(sp.pi) == 0
     assert trf.gradient_kernel_entry(2, 0) == sp.Rational(1, 2)
     assert sp.simplify(trf.arccos_kernel(-1)) == 0
-    assert trf.S_issue(-1, 1) == -trf.mp_stieltjes(-1, 1)
+    assert trf.mp_cauchy_transform(-1, 1) == -trf.mp_stieltjes(-1, 1)

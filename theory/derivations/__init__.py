@@ -6,7 +6,8 @@ its instantiation checked on random instances), the registry and the LaTeX appen
 The statements: R1 and its sphere version (:mod:`~theory.derivations.projection`), R2
 with :math:`C_\delta` and :math:`C'_\delta` (:mod:`~theory.derivations.spectral`), R3, R4
 and its ball version (:mod:`~theory.derivations.polynomial`), the LipSDP reduction and
-S4 (:mod:`~theory.derivations.lipsdp_s4`). Each cites its section of
+S4 (:mod:`~theory.derivations.lipsdp_s4`), the He normalization of S1
+(:mod:`~theory.derivations.initialization`). Each cites its section of
 ``docs/mathematics.md`` by ``anchor``.
 
 Examples
@@ -30,6 +31,7 @@ from theory.derivations import projection as _projection  # noqa: F401
 from theory.derivations import spectral as _spectral  # noqa: F401
 from theory.derivations import polynomial as _polynomial  # noqa: F401
 from theory.derivations import lipsdp_s4 as _lipsdp_s4  # noqa: F401
+from theory.derivations import initialization as _initialization  # noqa: F401
 # isort: on
 
 __all__ = ["Derivation", "Identity", "Inequality", "all_derivations", "get_derivation",

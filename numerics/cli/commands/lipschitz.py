@@ -100,6 +100,7 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     """Lipschitz reports of the demo network on R^d, the unit ball and the
     unit sphere, as JSON and as a LaTeX table."""
     from numerics.domain import Domain
+    from numerics.names import display_name
     from theory.latex import render_table
 
     net = demo_network(seed)
@@ -110,7 +111,7 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
         label = {"rd": r"$\mathbb R^d$", "ball": r"ball $B_1$",
                  "sphere": r"sphere $S^{d-1}$ (geodesic)"}[domain.kind]
         rows.append({"domain": label, "lower": rep.lower, "exact": rep.exact,
-                     "upper": rep.upper, "method": rep.upper_method.replace("_", " "),
+                     "upper": rep.upper, "method": display_name(rep.upper_method),
                      "bracket": rep.bracket})
     out = Path(out_dir) / "lipschitz"
     out.mkdir(parents=True, exist_ok=True)
