@@ -281,7 +281,7 @@ def _tighten(lowers: dict, uppers: dict, two, domain, p, X, seed, budget, rtol) 
     its certified bracket to ``lowers``/``uppers`` (in place); returns its summary."""
     points = {k: v for k, v in lowers.items() if v[1] is not None and v[1].kind == "point"}
     seed_w = points[max(points, key=lambda k: points[k][0])][1] if points else None
-    tl, nl = budget
+    tl, nl = budget  # validated: None (no limit) or the given value
     res = branch_and_bound_lipschitz(two, domain, p, time_limit=tl, node_limit=nl,
                                      rtol=rtol, seed=seed, lower_search=False, X=X,
                                      witness=seed_w)
@@ -360,7 +360,8 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
                for m in EXACT_MODES):
         raise ValueError(f"exact: expected 'auto', 'enumerate', True, 'bnb' or False, "
                          f"got {exact!r}")
-    budget = _check_budget(time_limit, node_limit)
+    _check_budget(time_limit, node_limit)
+    budget = (time_limit, node_limit)
     rtol = as_finite_float(rtol, "rtol", nonnegative=True)
     t0 = time.perf_counter()
     if X is not None:
