@@ -48,6 +48,14 @@ ball (an outer relaxation, since :math:`\|\nabla_S f\| \le \|\nabla f\|`) and th
 witnesses are radial projections of region points onto the sphere (kept if they stay
 in a cell), so the sphere's bracket is certified but rarely closes.
 
+**Norms.** For the input norm :math:`\ell_p`, :math:`p\in\{1,\infty\}` (R^d and
+Euclidean balls, as everywhere in the toolkit), the constant is the largest dual norm
+:math:`\|g_S\|_q` over the same cells, so the regions, the search and the witnesses
+(verified with p) are unchanged; the node bound is the certified sector box bound of
+:mod:`numerics.lipschitz.bnb_lp` (componentwise interval bound, exact for p = 1; for
+p = inf the exact vertex maximum when d <= 10), exact on leaves. The ball stays the
+Euclidean ball of the :class:`~numerics.domain.Domain` for every p.
+
 Rounding: node upper bounds are the LipSDP certificate (Cholesky with margin);
 lower bounds are :meth:`Witness.verify` times :math:`1 - 10^{-12}`; emptiness proofs
 carry explicit :math:`\gamma_m` terms. (To switch to ``numerics.rounding`` at merge.)
@@ -73,10 +81,13 @@ import numpy as np
 
 from numerics._validate import as_finite_float
 from numerics.domain import Domain
+from numerics.lipschitz._args import check_domain
+from numerics.lipschitz.bnb_lp import sector_box_bound
 from numerics.lipschitz.bnb_regions import Lifted, classify_region, region_point
 from numerics.lipschitz.lipsdp import lipsdp_sector_bound
 from numerics.lipschitz.lipsdp_certify import NeuronSectors
-from numerics.lipschitz.search import gradient_lower_bound
+from numerics.lipschitz.norms import _as_p, _p_label, dual_exponent, lp_norm
+from numerics.lipschitz.search import gradient_lower_bound, lp_lower_bound
 from numerics.lipschitz.witness import Witness
 from numerics.models import TwoLayerNet
 
@@ -107,6 +118,8 @@ class BnBResult:
         ``'closed'``, ``'time limit'`` or ``'node limit'``.
     rtol : float
     domain : Domain
+    p : float
+        The input norm's exponent (the gradient is measured in the dual norm).
     """
 
     lower: float
@@ -121,6 +134,7 @@ class BnBResult:
     rtol: float
     domain: Domain
     history: list = field(default_factory=list, repr=False)
+    p: float = 2.0
 
     @property
     def gap(self) -> float:
@@ -135,6 +149,7 @@ class BnBResult:
                 "nodes": self.nodes, "seconds": self.seconds, "gap": self.gap,
                 "open_nodes": self.open_nodes, "undecided": self.undecided,
                 "status": self.status, "rtol": self.rtol, "domain": self.domain.label,
+                "p": _p_label(self.p),
                 "witness": None if self.witness is None else self.witness.to_dict()}
 
 
@@ -167,14 +182,15 @@ class _Search:
     """State of one branch-and-bound run."""
 
     def __init__(self, net, domain, rtol, lipsdp_tol, sector_hook, prune_slack,
-                 tighten_max=8):
+                 tighten_max=8, p=2.0):
         self.net, self.domain, self.rtol = net, domain, rtol
+        self.p, self.q = p, dual_exponent(p)
         self.s_lo, self.s_hi = pl_slopes(net)
         self.L = Lifted.of(net, domain)
         self.live = (net.a != 0) & (np.linalg.norm(net.W, axis=1) > 0)
         smin, smax = min(self.s_lo, self.s_hi), max(self.s_lo, self.s_hi)
         self.smin, self.smax = smin, smax
-        self.score = np.abs(net.a) * np.linalg.norm(net.W, axis=1) * (smax - smin)
+        self.score = np.abs(net.a) * lp_norm(net.W, self.q) * (smax - smin)
         self.lipsdp_tol = lipsdp_tol
         self.sector_hook = sector_hook
         self.prune_slack = prune_slack
@@ -200,9 +216,15 @@ class _Search:
         return NeuronSectors(alpha, beta, free, linear, "branch-and-bound region")
 
     def upper_bound(self, sig: np.ndarray, parent: _Node | None) -> tuple[float, np.ndarray]:
-        """min(LipSDP on the region, the parent's bound): the region is a subset of
-        the parent's. Warm-started from the parent's multipliers."""
+        """min(the region's bound, the parent's bound): the region is a subset of the
+        parent's. p = 2: LipSDP, warm-started from the parent's multipliers; p = 1, inf:
+        the sector box bound of :mod:`numerics.lipschitz.bnb_lp`."""
         S = self.sectors(sig)
+        if self.p != 2.0:
+            ub = sector_box_bound(self.net, S.alpha, S.beta, self.q)
+            if parent is not None and parent.upper < ub:
+                return parent.upper, None
+            return ub, None
         t_start = None if parent is None else parent.t
         res = lipsdp_sector_bound(self.net, S, tol=self.lipsdp_tol, maxiter=self.maxiter,
                                   t_start=t_start)
@@ -222,13 +244,14 @@ class _Search:
                 x = np.zeros_like(x)
                 x[0], nx = 1.0, 1.0
             x = x * (self.domain.radius / nx)
-        w = Witness("point", x[None, :].copy(), 0.0)
+        w = Witness("point", x[None, :].copy(), 0.0, self.p)
         try:
             v = w.verify(self.net, self.domain)  # already certified (numerics.rounding)
         except ValueError:
             return
         if v > self.lower or self.witness is None:
-            self.lower, self.witness = max(v, self.lower), Witness("point", w.points, v)
+            self.lower = max(v, self.lower)
+            self.witness = Witness("point", w.points, v, self.p)
 
     def push(self, sig: np.ndarray, x: np.ndarray | None, parent: _Node | None = None) -> None:
         self.nodes += 1
@@ -353,21 +376,27 @@ def _check_budget(time_limit, node_limit) -> tuple[float, int]:
     return tl, nl
 
 
-def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *,
+def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, p=2, *,
                                time_limit: float | None = 60.0,
                                node_limit: int | None = None, rtol: float = 1e-9,
                                seed=0, lower_search: bool = True, X=None, witness=None,
                                lipsdp_tol: float = 1e-2, _sector_hook=None,
                                _prune_slack: float = 1.0) -> BnBResult:
-    r"""Anytime certified bracket, exact when it closes, of :math:`\mathrm{Lip}_\Omega(f)`
-    (ℓ2) for relu, leaky-relu and abs networks on :math:`\mathbb R^d`, a ball or a
-    sphere (geodesic), by branch and bound over activation patterns (module docstring).
+    r"""Anytime certified bracket, exact when it closes, of
+    :math:`\mathrm{Lip}_{p,\Omega}(f)` for relu, leaky-relu and abs networks on
+    :math:`\mathbb R^d`, a ball or (p = 2) a sphere (geodesic), by branch and bound over
+    activation patterns (module docstring).
 
     Parameters
     ----------
     net : TwoLayerNet
         Piecewise-linear activation with its kink at 0.
     domain : Domain, default R^d
+        For p = 1, inf: R^d or a Euclidean ball (the regions are the same as for p = 2:
+        only the norm of the gradient changes).
+    p : {1, 2, inf}
+        The input norm; gradients are measured in the dual norm. p = 2: LipSDP node
+        bounds; p = 1, inf: the sector box bound of :mod:`numerics.lipschitz.bnb_lp`.
     time_limit : float or None
         Seconds (>= 0; None: no limit). The root is always bounded.
     node_limit : int or None
@@ -403,23 +432,27 @@ def branch_and_bound_lipschitz(net: TwoLayerNet, domain: Domain | None = None, *
     ('closed', True)
     >>> abs(res.witness.verify(net, Domain.ball(1.0)) - res.lower) <= 1e-9 * res.lower
     True
+    >>> res1 = branch_and_bound_lipschitz(net, Domain.rd(), p="inf", seed=0)
+    >>> res1.status, res1.witness.p == float("inf")
+    ('closed', True)
     """
     if not isinstance(net, TwoLayerNet):
         raise ValueError(f"net: expected a TwoLayerNet, got {type(net).__name__}")
-    domain = Domain.rd() if domain is None else domain
-    if not isinstance(domain, Domain):
-        raise ValueError(f"domain: expected a Domain, got {type(domain).__name__}")
-    if domain.kind == "sphere" and net.d < 2:
-        raise ValueError("domain: the sphere needs d >= 2 (S^0 has no geodesic metric)")
+    p = _as_p(p)
+    domain = check_domain(domain, net.d, p, net)
     tl, nl = _check_budget(time_limit, node_limit)
     rtol = as_finite_float(rtol, "rtol", nonnegative=True)
     lipsdp_tol = as_finite_float(lipsdp_tol, "lipsdp_tol", positive=True)
     t0 = time.perf_counter()
-    S = _Search(net, domain, rtol, lipsdp_tol, _sector_hook, _prune_slack)
+    S = _Search(net, domain, rtol, lipsdp_tol, _sector_hook, _prune_slack, p=p)
     if lower_search:
-        _, w = gradient_lower_bound(net, domain, X=X, seed=seed, n_random=128,
-                                    polish_top=16, n_vertex=256)
-        if w is not None:
+        if p == 2.0:
+            _, w = gradient_lower_bound(net, domain, X=X, seed=seed, n_random=128,
+                                        polish_top=16, n_vertex=256)
+        else:
+            _, w, _ = lp_lower_bound(net, domain, p, X=X, seed=seed, n_samples=128,
+                                     n_starts=0)
+        if w is not None and w.kind == "point":
             S.offer(w.points[0])
     if witness is not None:
         if not isinstance(witness, Witness):
@@ -472,4 +505,4 @@ def _finish(S: _Search, t0: float, status: str) -> BnBResult:
     return BnBResult(lower=float(lower), upper=float(upper), exact=exact, witness=S.witness,
                      nodes=S.nodes, seconds=time.perf_counter() - t0,
                      open_nodes=len(S.heap), undecided=S.undecided, status=status,
-                     rtol=S.rtol, domain=S.domain, history=hist)
+                     rtol=S.rtol, domain=S.domain, history=hist, p=S.p)

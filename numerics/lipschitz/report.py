@@ -8,7 +8,13 @@ of the spectral, path-norm, centred and LipSDP bounds; for :math:`p \in \{1,
 :func:`numerics.lipschitz.search.lp_lower_bound` and the upper bound from the
 :math:`\ell_p` forms of :mod:`numerics.lipschitz.upper` (two-layer) or the
 product-of-norms bound (deep). Exact values by enumeration
-(:mod:`numerics.lipschitz.exact`) for piecewise-linear two-layer networks, d <= 3.
+(:mod:`numerics.lipschitz.exact`) for piecewise-linear two-layer networks, d <= 3
+(``exact="auto"``, the default, or ``exact="enumerate"``), or, for any d, by branch
+and bound over the activation arrangement (:mod:`numerics.lipschitz.bnb`;
+``exact=True`` or ``exact="bnb"``, under ``time_limit`` seconds): it starts from the
+report's own best point witness, and its certified bracket tightens the report's
+(lower = the larger, upper = the smaller); ``exact`` is set only when that bracket
+closes to ``rtol``, and ``nodes``, ``gap`` and the run's ``bnb`` summary are recorded.
 
 Examples
 --------
@@ -22,6 +28,14 @@ Examples
 >>> rep = lipschitz_report(net, Domain.rd(), p="inf", seed=0)
 >>> round(rep.lower, 9), round(rep.upper, 9)
 (6.0, 6.0)
+>>> rng = np.random.default_rng(0)
+>>> net = TwoLayerNet(rng.standard_normal(12), rng.standard_normal((12, 5)),
+...                   rng.standard_normal(12), "relu")
+>>> rep = lipschitz_report(net, Domain.ball(1.0), exact="bnb", time_limit=30, seed=0)
+>>> rep.exact is not None, rep.lower == rep.exact, rep.upper <= rep.lower * (1 + 1e-9)
+(True, True, True)
+>>> rep.nodes >= 1, rep.to_dict()["bnb"]["status"]
+(True, 'closed')
 """
 
 from __future__ import annotations
@@ -31,9 +45,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from numerics._validate import as_matrix, as_positive_int, as_rng
+from numerics._validate import as_finite_float, as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain, check_net, two_layer
+from numerics.lipschitz.bnb import _check_budget, branch_and_bound_lipschitz, pl_slopes
 from numerics.lipschitz.deep import product_norm_upper_bound
 from numerics.lipschitz.exact import degenerate_reason, exact_lp_lipschitz, exact_relu_lipschitz
 from numerics.lipschitz.lipsdp import lipsdp_upper_bound
@@ -52,7 +67,11 @@ from numerics.lipschitz.upper import (
 from numerics.lipschitz.witness import Witness
 from numerics.models import DeepReLUNet
 
-__all__ = ["InconsistentBoundsError", "LipschitzReport", "lipschitz_report"]
+__all__ = ["EXACT_MODES", "InconsistentBoundsError", "LipschitzReport", "lipschitz_report"]
+
+#: The values of ``lipschitz_report(..., exact=)``: False (none), "auto" (enumeration
+#: where it is cheap), "enumerate" (enumeration, d <= 3), True and "bnb" (branch and bound).
+EXACT_MODES = (False, "auto", "enumerate", True, "bnb")
 
 
 class InconsistentBoundsError(ArithmeticError):
@@ -66,8 +85,12 @@ class LipschitzReport:
 
     ``lower`` is attained at ``lower_witness`` (re-verify with
     ``lower_witness.verify(net, domain)``); ``upper`` is the smallest of the
-    proved bounds in ``uppers``; ``exact`` is the enumerated value (None when
-    not computed, with ``exact_reason``); ``p`` the input norm's exponent.
+    proved bounds in ``uppers``; ``exact`` is the enumerated value, or with branch
+    and bound the closed bracket's lower end (None when not computed or not closed,
+    with ``exact_reason``); ``p`` the input norm's exponent. With branch and bound,
+    ``nodes`` is the number of nodes it bounded and ``bnb`` its summary (status,
+    seconds, its own bracket, open nodes); ``seconds`` is always the whole report's
+    time, branch and bound included.
     """
 
     domain: Domain
@@ -82,6 +105,16 @@ class LipschitzReport:
     exact_reason: str = ""
     seconds: float = 0.0
     p: float = 2.0
+    nodes: int | None = None
+    bnb: dict | None = None
+
+    @property
+    def gap(self) -> float:
+        """The relative open gap ``upper / lower - 1`` (0 when both are 0, inf when
+        only lower is)."""
+        if self.lower <= 0:
+            return 0.0 if self.upper <= 0 else float("inf")
+        return self.upper / self.lower - 1
 
     @property
     def q(self) -> float:
@@ -95,7 +128,8 @@ class LipschitzReport:
 
     def to_dict(self) -> dict:
         """JSON-friendly dict with at least ``p``, ``lower``, ``upper``, ``exact``,
-        ``domain``, ``witness``."""
+        ``domain``, ``witness``, ``nodes`` (None without branch and bound), ``seconds``,
+        ``gap`` and ``bnb``."""
         def fin(v):
             return None if v is None or not np.isfinite(v) else float(v)
 
@@ -115,6 +149,9 @@ class LipschitzReport:
             "exact": fin(self.exact),
             "exact_reason": self.exact_reason,
             "seconds": round(self.seconds, 6),
+            "nodes": self.nodes,
+            "gap": fin(self.gap),
+            "bnb": None if self.bnb is None else dict(self.bnb),
         }
 
     def summary(self) -> str:
@@ -131,6 +168,9 @@ class LipschitzReport:
         ]
         for k, v in self.uppers.items():
             lines.append(f"  upper[{k}] = {v:.6g}")
+        if self.bnb is not None:
+            lines.append(f"branch and bound: {self.bnb['status']}, {self.nodes} nodes, "
+                         f"{self.bnb['seconds']:.3g} s, relative gap {self.gap:.3g}")
         lines.append(f"seconds     {self.seconds:.3f}")
         return "\n".join(lines)
 
@@ -200,7 +240,7 @@ def _lp_uppers(two, net, domain, p) -> dict:
 def _exact(two, domain, p, exact) -> tuple[float | None, str]:
     """The enumerated value (or None) and the reason when there is none."""
     pl = two is not None and two.activation.is_piecewise_linear and two.d <= 3
-    if not (exact is True or (exact == "auto" and pl)):
+    if not (exact == "enumerate" or (exact == "auto" and pl)):
         if exact == "auto":
             return None, "not attempted (needs a piecewise-linear two-layer network, d <= 3)"
         return None, ""
@@ -217,10 +257,47 @@ def _exact(two, domain, p, exact) -> tuple[float | None, str]:
     return res.value, ""
 
 
+def _bnb_mode(exact) -> bool:
+    """Whether ``exact`` asks for branch and bound (True or "bnb")."""
+    return exact is True or (isinstance(exact, str) and exact == "bnb")
+
+
+def _check_bnb_net(two, net) -> None:
+    """ValueError naming ``exact`` unless branch and bound applies to the network."""
+    if two is None:
+        raise ValueError("exact: branch and bound (exact=True or 'bnb') is implemented for "
+                         f"two-layer networks, got a depth-{net.depth} DeepReLUNet")
+    if not two.activation.is_piecewise_linear:
+        raise ValueError("exact: branch and bound (exact=True or 'bnb') needs a "
+                         f"piecewise-linear activation (relu, leaky relu, abs), got {two.spec}")
+    try:
+        pl_slopes(two)
+    except ValueError as exc:
+        raise ValueError("exact: " + str(exc).removeprefix("net: ")) from None
+
+
+def _tighten(lowers: dict, uppers: dict, two, domain, p, X, seed, budget, rtol) -> dict:
+    """Run branch and bound seeded with the best point witness of ``lowers`` and add
+    its certified bracket to ``lowers``/``uppers`` (in place); returns its summary."""
+    points = {k: v for k, v in lowers.items() if v[1] is not None and v[1].kind == "point"}
+    seed_w = points[max(points, key=lambda k: points[k][0])][1] if points else None
+    tl, nl = budget  # validated: None (no limit) or the given value
+    res = branch_and_bound_lipschitz(two, domain, p, time_limit=tl, node_limit=nl,
+                                     rtol=rtol, seed=seed, lower_search=False, X=X,
+                                     witness=seed_w)
+    if res.witness is not None:
+        lowers["branch_and_bound"] = (res.lower, res.witness)
+    uppers["branch_and_bound"] = float(res.upper)
+    out = res.to_dict()
+    out.pop("witness", None)
+    return out
+
+
 def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
                      exact: str | bool = "auto", n_random: int = 256, steps: int | None = None,
                      polish_top: int = 64, n_starts: int = 16,
-                     lipsdp: bool = True) -> LipschitzReport:
+                     lipsdp: bool = True, time_limit: float | None = 60.0,
+                     node_limit: int | None = None, rtol: float = 1e-9) -> LipschitzReport:
     r"""Bracket :math:`\mathrm{Lip}_{p,\Omega}(f)` with certified bounds.
 
     Parameters
@@ -233,9 +310,20 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     X : array_like (n, d), optional
         Data: used for the pair quotient and as extra search starts.
     seed : int or Generator
-    exact : {"auto", True, False}
-        Enumerate linear regions ("auto": when the network is a piecewise-linear
-        two-layer network with d <= 3).
+    exact : {"auto", "enumerate", True, "bnb", False}
+        How to compute the exact value (``EXACT_MODES``):
+
+        - ``"auto"`` (default): enumerate linear regions when the network is a
+          piecewise-linear two-layer network with d <= 3, else nothing;
+        - ``"enumerate"``: the enumeration (d <= 3), with a reason when it does not apply;
+        - ``True`` or ``"bnb"``: branch and bound over the activation arrangement
+          (:func:`numerics.lipschitz.bnb.branch_and_bound_lipschitz`), any d, under
+          ``time_limit``, seeded with the report's best point witness; its certified
+          bracket tightens the report's, ``exact`` is set only when the bracket closes
+          (``upper <= lower (1 + rtol)``), and ``nodes``, ``gap`` and ``bnb`` are
+          recorded. ValueError naming ``exact`` for deep networks and activations that
+          are not piecewise linear;
+        - ``False``: no exact value.
     n_random, steps, polish_top, n_starts : int
         Search effort: random starts, ascent steps (default 60 for p = 2 two-layer
         networks, 40 otherwise), points polished over neighbouring patterns (p = 2),
@@ -244,6 +332,13 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
         p = 2: include the LipSDP-Neuron bound (:mod:`numerics.lipschitz.lipsdp`;
         docs/mathematics.md#lipsdp-reduction; the final value certified by a
         Cholesky test of the matrix inequality) among the upper bounds.
+    time_limit : float or None
+        Seconds of branch and bound (>= 0; None: no limit; the root is always bounded).
+        Checked for every ``exact``, used by branch and bound only.
+    node_limit : int or None
+        Nodes of branch and bound (None: no limit).
+    rtol : float
+        Branch and bound closes (and ``exact`` is set) when ``upper <= lower (1 + rtol)``.
 
     Examples
     --------
@@ -261,12 +356,20 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     net = check_net(net, deep=True)
     p = _as_p(p)
     domain = check_domain(domain, net.d, p, net)
-    if exact not in ("auto", True, False):
-        raise ValueError(f"exact: expected 'auto', True or False, got {exact!r}")
+    if not any(exact is m or (isinstance(m, str) and isinstance(exact, str) and exact == m)
+               for m in EXACT_MODES):
+        raise ValueError(f"exact: expected 'auto', 'enumerate', True, 'bnb' or False, "
+                         f"got {exact!r}")
+    _check_budget(time_limit, node_limit)
+    budget = (time_limit, node_limit)
+    rtol = as_finite_float(rtol, "rtol", nonnegative=True)
     t0 = time.perf_counter()
     if X is not None:
         X = as_matrix(X, "X", cols=net.d)
     two = None if isinstance(net, DeepReLUNet) and net.depth > 1 else two_layer(net)
+    use_bnb = _bnb_mode(exact)
+    if use_bnb:
+        _check_bnb_net(two, net)
     if p == 2.0 and two is not None:  # a depth-1 DeepReLUNet is the two-layer net it is
         lowers = _l2_lowers(two, domain, X, seed, n_random, 60 if steps is None else steps,
                             polish_top)
@@ -276,6 +379,7 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
                             40 if steps is None else steps)
         uppers = _lp_uppers(two, net, domain, p)
     ex, reason = _exact(two, domain, p, exact)
+    bnb = _tighten(lowers, uppers, two, domain, p, X, seed, budget, rtol) if use_bnb else None
     if lowers:
         best = max(lowers, key=lambda k: lowers[k][0])
         lower, lw = lowers[best]
@@ -286,8 +390,15 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
         raise InconsistentBoundsError(
             f"certified lower bound {lower!r} ({best}) exceeds certified upper bound "
             f"{uppers[up_name]!r} ({up_name}): a bug in one of them, please report it")
+    if bnb is not None:
+        closed = uppers[up_name] <= lower * (1 + rtol)
+        ex = float(lower) if closed else None
+        reason = "" if closed else (
+            f"branch and bound: {bnb['status']} after {bnb['nodes']} nodes, relative gap "
+            f"{uppers[up_name] / lower - 1 if lower > 0 else float('inf'):.3g}")
     return LipschitzReport(domain=domain, lower=float(lower), lower_witness=lw,
                            lower_method=best, upper=float(uppers[up_name]),
                            upper_method=up_name, uppers=uppers,
                            lowers={k: float(v[0]) for k, v in lowers.items()}, exact=ex,
-                           exact_reason=reason, seconds=time.perf_counter() - t0, p=p)
+                           exact_reason=reason, seconds=time.perf_counter() - t0, p=p,
+                           nodes=None if bnb is None else int(bnb["nodes"]), bnb=bnb)

@@ -5,6 +5,12 @@ upper bounds, exact value where enumerable), with respect to the
 
 With no network file, ``--demo`` reports on a fixed, seeded demo network
 (the reproduce step does this too).
+
+``--exact [--time-limit S]`` adds branch and bound over the activation arrangement
+(relu, leaky relu and abs networks, any d; ``lipschitz_report(..., exact="bnb")``):
+the bracket is tightened by its certified one, and the JSON has ``exact`` (null unless
+the bracket closed), ``lower``, ``upper``, ``nodes`` and ``seconds`` (the whole report;
+branch and bound's own time is ``bnb.seconds``). ``--time-limit`` defaults to 60 s.
 """
 
 from __future__ import annotations
@@ -38,6 +44,11 @@ def register(parser):
     parser.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
     parser.add_argument("--data", default=None,
                         help="optional data .npz (array X) used for pair quotients and starts")
+    parser.add_argument("--exact", action="store_true",
+                        help="branch and bound for the exact constant (piecewise-linear "
+                             "activations; JSON: exact is null unless the bracket closed)")
+    parser.add_argument("--time-limit", type=float, default=None, metavar="S",
+                        help="seconds of branch and bound with --exact (default 60)")
 
 
 def demo_network(seed: int = 0):
@@ -54,11 +65,35 @@ def demo_network(seed: int = 0):
                        0.5 * rng.standard_normal(k), "relu")
 
 
-def _report(net, domain, seed, X=None, p: str = "2"):
-    """The certified l_p report (one report for every p)."""
+#: Seconds of branch and bound when ``--exact`` is given without ``--time-limit``.
+DEFAULT_TIME_LIMIT = 60.0
+
+
+def _report(net, domain, seed, X=None, p: str = "2", exact: bool = False,
+            time_limit: float | None = None):
+    """The certified l_p report (one report for every p), with branch and bound
+    when ``exact``."""
     from numerics.lipschitz import lipschitz_report
 
-    return lipschitz_report(net, domain, p=p, X=X, seed=seed)
+    if not exact:
+        return lipschitz_report(net, domain, p=p, X=X, seed=seed)
+    tl = DEFAULT_TIME_LIMIT if time_limit is None else time_limit
+    return lipschitz_report(net, domain, p=p, X=X, seed=seed, exact="bnb", time_limit=tl)
+
+
+def _check_exact_options(args, net) -> None:
+    """ValueError naming ``--exact`` or ``--time-limit`` as typed."""
+    import math
+
+    tl = getattr(args, "time_limit", None)
+    if tl is not None:
+        if not getattr(args, "exact", False):
+            raise ValueError("--time-limit: only with --exact (the budget of branch and bound)")
+        if not math.isfinite(tl) or tl < 0:
+            raise ValueError(f"--time-limit: must be a number of seconds >= 0, got {tl:g}")
+    if getattr(args, "exact", False) and not net.activation.is_piecewise_linear:
+        raise ValueError("--exact: branch and bound needs a piecewise-linear activation "
+                         f"(relu, leaky_relu, abs), got {net.spec}")
 
 
 def _summary(rep) -> str:
@@ -84,9 +119,11 @@ def run(args) -> dict:
     if args.radius is not None and not args.radius > 0:
         raise ValueError(f"--radius: must be > 0, got {args.radius}")
     net = load_network(args.net, "NET") if args.net is not None else demo_network()
+    _check_exact_options(args, net)
     X = None if args.data is None else load_arrays(args.data, "--data", "points")["X"]
     domain = Domain.parse(args.domain, args.radius)
-    rep = _report(net, domain, args.seed, X, getattr(args, "p", "2"))
+    rep = _report(net, domain, args.seed, X, getattr(args, "p", "2"),
+                  getattr(args, "exact", False), getattr(args, "time_limit", None))
     out = rep.to_dict()
     out.setdefault("p", args.p)
     out["network"] = {"k": net.k, "d": net.d, "activation": net.spec,

@@ -1,0 +1,192 @@
+"""Branch and bound for the l1 and l_inf input norms: equals the exact enumeration
+(d <= 3) and a brute force over all 2^k activation patterns with an LP feasibility check
+(R^d, k <= 10); the node bound contains every gradient of its box and is exact where it
+claims to be; witnesses re-verify with p; a scaled-down sector is caught."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from numerics.domain import Domain
+from numerics.lipschitz.bnb import branch_and_bound_lipschitz, pl_slopes
+from numerics.lipschitz.bnb_lp import sector_box_bound
+from numerics.lipschitz.exact import exact_lp_lipschitz
+from numerics.lipschitz.norms import dual_exponent, lp_norm
+from numerics.models import TwoLayerNet
+
+PL_ACTS = ("relu", "leaky_relu:0.1", "abs")
+P_LP = (1.0, float("inf"))
+#: lower = a verified gradient norm (rounded down), upper = a leaf's box bound (rounded
+#: up, relative O((k + d) u)): both far inside this when compared with an exact value.
+SLACK = 1e-9
+
+
+def _net(seed: int, k: int, d: int, act: str) -> TwoLayerNet:
+    rng = np.random.default_rng(seed)
+    return TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)),
+                       rng.standard_normal(k), act)
+
+
+def contains(res, value: float) -> bool:
+    """The checker: a certified bracket must contain the true value."""
+    return res.lower <= value * (1 + SLACK) and res.upper >= value * (1 - SLACK)
+
+
+def brute_force_rd(net: TwoLayerNet, p: float) -> float:
+    """max ||g_S||_q over all 2^k patterns S whose cell in R^d has interior points, each
+    checked by its own maximal-margin LP (scipy's HiGHS) in x (margin <= 1)."""
+    lo, hi = pl_slopes(net)
+    k, d = net.k, net.d
+    q = dual_exponent(p)
+    nrm = np.linalg.norm(net.W, axis=1)
+    c = np.zeros(d + 1)
+    c[-1] = -1.0
+    best = 0.0
+    for bits in itertools.product([False, True], repeat=k):
+        S = np.array(bits)
+        s = np.where(S, 1.0, -1.0)
+        A = np.hstack([-(s[:, None] * net.W), nrm[:, None]])
+        res = linprog(c, A_ub=A, b_ub=s * net.b, bounds=[(None, None)] * d + [(None, 1.0)],
+                      method="highs")
+        if res.status == 0 and -res.fun > 1e-9:
+            g = net.W.T @ (net.a * np.where(S, hi, lo))
+            best = max(best, float(lp_norm(g[None], q)[0]))
+    return best
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 8), d=st.integers(1, 3),
+       act=st.sampled_from(PL_ACTS), dom=st.sampled_from([Domain.rd(), Domain.ball(1.0)]),
+       p=st.sampled_from(P_LP))
+@example(seed=9, k=10, d=2, act="relu", dom=Domain.rd(), p=1.0)
+@example(seed=4, k=11, d=3, act="leaky_relu:0.1", dom=Domain.ball(1.0), p=float("inf"))
+def test_equals_exact_enumeration(seed, k, d, act, dom, p):
+    net = _net(seed, k, d, act)
+    ex, why = exact_lp_lipschitz(net, dom, p)
+    assume(ex is not None)  # a degenerate arrangement the enumeration declines
+    res = branch_and_bound_lipschitz(net, dom, p, lower_search=False, time_limit=None)
+    assert res.status == "closed" and res.exact is not None
+    assert abs(res.exact - ex) <= SLACK * max(ex, 1e-300)
+    assert contains(res, ex)
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 7), d=st.integers(1, 6),
+       act=st.sampled_from(PL_ACTS), p=st.sampled_from(P_LP))
+def test_equals_brute_force_over_patterns(seed, k, d, act, p):
+    net = _net(seed, k, d, act)
+    bf = brute_force_rd(net, p)
+    res = branch_and_bound_lipschitz(net, Domain.rd(), p, lower_search=False,
+                                     time_limit=None)
+    assert res.status == "closed"
+    assert abs(res.exact - bf) <= SLACK * max(bf, 1e-300)
+
+
+@pytest.mark.parametrize("p", P_LP)
+def test_equals_brute_force_at_k_10(p):
+    net = _net(3, 10, 5, "relu")
+    bf = brute_force_rd(net, p)
+    res = branch_and_bound_lipschitz(net, Domain.rd(), p, seed=0, time_limit=None)
+    assert res.status == "closed"
+    assert abs(res.exact - bf) <= SLACK * bf
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 12), d=st.integers(1, 12),
+       q=st.sampled_from(P_LP), fixed=st.floats(0.0, 1.0))
+def test_box_bound_contains_every_gradient_of_its_box(seed, k, d, q, fixed):
+    rng = np.random.default_rng(seed)
+    net = TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)), None, "relu")
+    alpha = rng.uniform(-1.0, 1.0, k)
+    beta = alpha + np.where(rng.random(k) < fixed, 0.0, rng.uniform(0.0, 2.0, k))
+    bound = sector_box_bound(net, alpha, beta, q)
+    # every point of the box, its vertices in particular (the maximum is at one)
+    T = rng.uniform(alpha, beta, (64, k))
+    vals = lp_norm((T * net.a) @ net.W, q)
+    assert np.all(vals <= bound)
+    if k <= 10:
+        V = np.array(list(itertools.product([0.0, 1.0], repeat=k)))
+        best = float(lp_norm(((alpha + V * (beta - alpha)) * net.a) @ net.W, q).max())
+        assert best <= bound
+        if q == float("inf") or d <= 10:  # exact there: only rounding above the maximum
+            assert bound <= best * (1 + 1e-12) + 1e-300
+
+
+def test_box_bound_on_a_leaf_is_the_dual_norm():
+    net = TwoLayerNet([1.0, -2.0], [[1.0, 2.0, -3.0], [0.5, 0.0, 1.0]], None, "relu")
+    s = np.array([1.0, 0.25])
+    g = (s * net.a) @ net.W
+    for q in P_LP:
+        v = float(lp_norm(g[None], q)[0])
+        b = sector_box_bound(net, s, s, q)
+        assert v <= b <= v * (1 + 1e-13)
+    with pytest.raises(ValueError, match="^q"):
+        sector_box_bound(net, s, s, 2)
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(2, 20), d=st.integers(2, 6),
+       act=st.sampled_from(PL_ACTS), dom=st.sampled_from([Domain.rd(), Domain.ball(1.0)]),
+       p=st.sampled_from(P_LP))
+def test_witness_reverifies_with_p_and_bracket_is_ordered(seed, k, d, act, dom, p):
+    net = _net(seed, k, d, act)
+    res = branch_and_bound_lipschitz(net, dom, p, node_limit=30, time_limit=None, seed=seed)
+    assert res.lower <= res.upper
+    assert res.witness is not None and res.witness.p == p
+    v = res.witness.verify(net, dom)
+    assert res.lower <= v and v <= res.lower * (1 + 1e-11)
+    assert (res.exact is None) == (res.upper > res.lower * (1 + res.rtol))
+    assert res.to_dict()["p"] == ("1" if p == 1.0 else "inf")
+
+
+def _truths(n: int, p: float):
+    for seed in range(n):
+        net = _net(100 + seed, 9, 2, "relu")
+        yield net, exact_lp_lipschitz(net, Domain.rd(), p)[0]
+
+
+@pytest.mark.parametrize("p", P_LP)
+def test_scaled_down_sector_is_caught(p):
+    # the bug: every free neuron's sector scaled down to half its width
+    def shrink(sig, alpha, beta):
+        return alpha, np.where(sig == 0, alpha + 0.5 * (beta - alpha), beta)
+
+    caught = 0
+    for net, ex in _truths(8, p):
+        good = branch_and_bound_lipschitz(net, Domain.rd(), p, lower_search=False,
+                                          time_limit=None)
+        assert contains(good, ex)
+        bad = branch_and_bound_lipschitz(net, Domain.rd(), p, lower_search=False,
+                                         time_limit=None, _sector_hook=shrink)
+        caught += not contains(bad, ex)
+    assert caught >= 1
+
+
+@pytest.mark.parametrize("p", P_LP)
+def test_loosened_prune_is_caught(p):
+    caught = 0
+    for net, ex in _truths(8, p):
+        bad = branch_and_bound_lipschitz(net, Domain.rd(), p, lower_search=False,
+                                         time_limit=None, _prune_slack=2.0)
+        caught += not contains(bad, ex)
+    assert caught >= 1
+
+
+def test_any_budget_gives_a_certified_bracket():
+    net = _net(5, 25, 3, "relu")
+    for p in P_LP:
+        ex = exact_lp_lipschitz(net, Domain.ball(1.0), p)[0]
+        for limit in (1, 3, 10):
+            part = branch_and_bound_lipschitz(net, Domain.ball(1.0), p, seed=0,
+                                              node_limit=limit, time_limit=None)
+            assert contains(part, ex)
+        zero = branch_and_bound_lipschitz(net, Domain.ball(1.0), p, seed=0, time_limit=0.0)
+        assert contains(zero, ex) and zero.nodes >= 1
+
+
+def test_bad_p_and_domain_raise_naming_the_argument():
+    net = _net(0, 4, 2, "relu")
+    with pytest.raises(ValueError, match="^p:"):
+        branch_and_bound_lipschitz(net, Domain.rd(), 3)
+    with pytest.raises(ValueError, match="^domain:"):
+        branch_and_bound_lipschitz(net, Domain.sphere(1.0), "inf")
