@@ -41,10 +41,23 @@ from numerics.lipschitz.lipsdp_certify import (
     reduce_with_sectors,
     row_space_reduced,
 )
+from numerics.lipschitz.lipsdp_ipm import barrier_solve
 from numerics.models import TwoLayerNet
 
 _STAGE_EVALS = 25  # L-BFGS evaluations per smoothing level
 _F32_WORK = 5e6  # k d^2 above which optimization steps form the Gram matrix in float32
+
+#: The barrier method (:mod:`numerics.lipschitz.lipsdp_ipm`) replaces the first-order
+#: optimizer when 32 <= k_F <= 1.25 r and k_F <= 1536 (r the working dimension): there the
+#: optimum has a highly multiple top eigenvalue (k_F <= r, rows nearly orthogonal), which
+#: the smoothed first-order method approaches slowly; its dense Newton system costs k_F^3.
+_BARRIER_MIN_K, _BARRIER_RATIO, _BARRIER_MAX_K = 32, 1.25, 1536
+
+
+def _use_barrier(red: _Reduced) -> bool:
+    return (_BARRIER_MIN_K <= red.kF <= _BARRIER_MAX_K
+            and red.kF <= _BARRIER_RATIO * red.d)
+
 
 def _top_eigh(M: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
     """The r largest eigenpairs of a symmetric matrix, ascending (MRRR, subset)."""
@@ -332,9 +345,21 @@ def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
         return Solved(rho, TF, label is not None, rho_lin, 0, "linear on domain", spec_rho)
     opt = row_space_reduced(red) if row_space else red
     tau0, rho0 = _warm(opt, t_start, *_start(opt, TF0))
-    tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
+    method = "smoothed-eig L-BFGS"
+    if _use_barrier(opt):
+        bar = barrier_solve(opt.WF, opt.c, opt.g, tau0, tol=tol, max_steps=min(maxiter, 400))
+        tau_best, dual, nfev = bar.tau, bar.dual, bar.steps
+        method = "barrier interior point"
+        if not (math.isfinite(bar.rho) and np.all(np.isfinite(tau_best))
+                and np.all(tau_best > 0)):
+            tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
+            method = "smoothed-eig L-BFGS"
+    else:
+        tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
     rho_best = _eval_rho(opt, tau_best)  # float64, whatever the optimizer used
-    method = "smoothed-eig L-BFGS" + (f" (row space, r = {opt.d})" if opt.d < red.d else "")
+    if rho_best > rho0:  # never worse than the start (spectral or caller multipliers)
+        tau_best, rho_best = tau0, rho0
+    method += f" (row space, r = {opt.d})" if opt.d < red.d else ""
     tries = [("", _T_from_tau(red, tau_best), rho_best),
              (" (fallback: spectral multipliers)", TF0, spec_rho)]
     rho, TF, label = _certify_loop(red, tries)
