@@ -54,7 +54,8 @@ derivatives of L are :math:`\partial_{\ell\ell}L = -2c_\ell^2\tau_\ell^{-3}ee^T`
 \sqrt{y_\ell^TPy_\ell} + \sqrt{g^TPg})^2` is a lower bound on the optimum
 (:mod:`numerics.lipschitz.lipsdp`, Cauchy–Schwarz); near the central path it is close
 to it. The path-following loop (Newton with backtracking on :math:`t\rho + \phi`,
-t multiplied by 8 once the Newton decrement is below 0.2) stops when :math:`\rho / D(P) - 1 \le` tol.
+t multiplied by 8 once the Newton decrement is below 0.2) stops when
+:math:`\rho / D(P) - 1 \le` tol.
 Nothing computed here is certified: the caller recomputes
 :math:`\lambda_{\max}(R(T))` in float64 and certifies on the full problem.
 
