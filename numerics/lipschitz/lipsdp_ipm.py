@@ -123,6 +123,41 @@ def _gram(Y: np.ndarray, tau: np.ndarray) -> np.ndarray:
     return (G + G.T) / 2
 
 
+def _derivatives(Y, g, c, t, tau, cf):
+    r"""Gradient and Hessian of :math:`t\rho - \log\det L(\rho, \tau)` in
+    :math:`(\rho, \tau)` (module docstring) from the Cholesky factor ``cf`` of L, and
+    the dual value :math:`D(S_{11}/\mathrm{tr}S_{11})`. With ``t = None`` the first
+    gradient entry is :math:`\mathrm{tr}S_{11}` (the t that centers the start)."""
+    k, r = Y.shape
+    c2 = c * c
+    S = sla.cho_solve(cf, np.eye(r + 1), check_finite=False)
+    S11, sv, Snn = S[:r, :r], S[:r, r], float(S[r, r])
+    U = Y @ S11
+    K = U @ Y.T
+    dK = np.diag(K).copy()
+    trS = float(np.trace(S11))
+    # dual value of P = S11 / tr S11
+    q = np.maximum(dK / trS, 0.0)
+    gam = max(float(g @ S11 @ g) / trS, 0.0)
+    dual = (float(c @ np.sqrt(q)) + math.sqrt(gam)) ** 2
+    p2 = (Y @ sv) ** 2
+    kap = c2 / tau**2
+    grad = np.empty(k + 1)
+    grad[0] = trS if t is None else t - trS
+    grad[1:] = dK - kap * Snn
+    H = np.empty((k + 1, k + 1))
+    H[0, 0] = float(np.sum(S11 * S11))
+    H[0, 1:] = -np.einsum("ij,ij->i", U, U) + kap * float(sv @ sv)
+    H[1:, 0] = H[0, 1:]
+    Htt = K * K
+    Htt -= np.outer(p2, kap)
+    Htt -= np.outer(kap, p2)
+    Htt += (Snn * Snn) * np.outer(kap, kap)
+    Htt.flat[:: k + 1] += 2 * c2 * Snn / tau**3
+    H[1:, 1:] = Htt
+    return grad, (H + H.T) / 2, dual
+
+
 def barrier_solve(Y: np.ndarray, c: np.ndarray, g: np.ndarray, tau0: np.ndarray, *,
                   tol: float, max_steps: int = _MAX_NEWTON) -> BarrierOut:
     r"""Minimize :math:`\lambda_{\max}(\sum_\ell\tau_\ell y_\ell y_\ell^T + gg^T/(1-s(\tau)))`
@@ -158,41 +193,16 @@ def barrier_solve(Y: np.ndarray, c: np.ndarray, g: np.ndarray, tau0: np.ndarray,
         return BarrierOut(tau, math.inf, 0.0, 0)
     best_dual, steps, t = 0.0, 0, None
     best = (tau.copy(), rho)
-    n = r + 1
     while steps < max_steps:
-        S = sla.cho_solve(cf, np.eye(n), check_finite=False)
-        S11, sv, Snn = S[:r, :r], S[:r, r], float(S[r, r])
-        U = Yn @ S11
-        K = U @ Yn.T
-        dK = np.diag(K).copy()
-        trS = float(np.trace(S11))
-        # dual value of P = S11 / tr S11
-        q = np.maximum(dK / trS, 0.0)
-        gam = max(float(gn @ S11 @ gn) / trS, 0.0)
-        dual = (float(c @ np.sqrt(q)) + math.sqrt(gam)) ** 2
+        grad, H, dual = _derivatives(Yn, gn, c, t, tau, cf)
         best_dual = max(best_dual, dual)
         if rho < best[1]:
             best = (tau.copy(), rho)
         if best_dual > 0 and best[1] / best_dual - 1 <= tol:
             break
         if t is None:
-            t = trS  # the rho-gradient vanishes at the start
-        p2 = (Yn @ sv) ** 2
-        kap = c2 / tau**2
-        grad = np.empty(k + 1)
-        grad[0] = t - trS
-        grad[1:] = dK - kap * Snn
-        H = np.empty((k + 1, k + 1))
-        H[0, 0] = float(np.sum(S11 * S11))
-        H[0, 1:] = -np.einsum("ij,ij->i", U, U) + kap * float(sv @ sv)
-        H[1:, 0] = H[0, 1:]
-        Htt = K * K
-        Htt -= np.outer(p2, kap)
-        Htt -= np.outer(kap, p2)
-        Htt += (Snn * Snn) * np.outer(kap, kap)
-        Htt.flat[:: k + 1] += 2 * c2 * Snn / tau**3
-        H[1:, 1:] = Htt
-        H = (H + H.T) / 2
+            t = float(grad[0])  # trace of S11: the rho-gradient vanishes at the start
+            grad[0] = 0.0
         H.flat[:: k + 2] += 1e-14 * np.abs(np.diag(H)).max()
         try:
             step = -sla.cho_solve(sla.cho_factor(H, lower=True, check_finite=False), grad,
