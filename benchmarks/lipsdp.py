@@ -13,9 +13,11 @@ Three tables:
    bound on the unit ball to the spectral and path-norm bounds and to the best
    certified gradient-norm lower bound found.
 
-``--shapes`` instead runs only the user-shape table: d in {256, 512, 784} with k = 256
-and d = 784 with k = 4096, the same network solved by the previous d x d optimizer
-(``row_space=False``) and by the row-space optimizer (before/after, medians).
+``--shapes`` instead runs only the user-shape table (issue 18 item 4): d in
+{256, 512, 784} with k = 256 and d = 784 with k = 4096, the same networks solved by the
+code of the commit ``--baseline`` (default: the one before the barrier solver, exported
+with ``git archive``) and by this tree, alternating fresh subprocesses, medians of
+``--repeats`` runs, and the ratio d = 784 / d = 256 at k = 256 within each version.
 
 Run: ``python benchmarks/lipsdp.py [--quick | --shapes] [--threads N] [--out results.jsonl]``.
 ``--threads`` sets OPENBLAS_NUM_THREADS before numpy is imported (on a shared,
@@ -46,7 +48,9 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--out", default=None, help="append JSON lines here")
     p.add_argument("--shapes", action="store_true",
                    help="only the user-shape table: d in {256, 512, 784}, k = 256, and "
-                        "d = 784, k = 4096, full-dimension optimizer vs row space")
+                        "d = 784, k = 4096, before (--baseline commit) and after")
+    p.add_argument("--baseline", default=None, help="git commit of the 'before' code")
+    p.add_argument("--shapes-worker", default=None, help=argparse.SUPPRESS)
     return p.parse_args()
 
 
@@ -118,35 +122,91 @@ def scaling(ks, ds, repeats: int, out) -> list[dict]:
 
 
 SHAPES = ((256, 256), (512, 256), (784, 256), (784, 4096))
+#: The commit before issue 18 item 4 (row-space first-order optimizer only): "before".
+BASELINE_REV = "0c817b7"
 
 
-def shapes(repeats: int, out) -> list[dict]:
-    """Before/after of the row-space optimizer at the shapes users have: the same
-    network solved with ``row_space=False`` (the previous d x d optimizer) and
-    ``row_space=True``; medians of ``repeats`` runs (one run when k d^2 > 10^9)."""
-    rows = []
-    print("\n# user shapes (random ReLU nets, R^d, tol = 1e-3): before = d x d optimizer,"
-          " after = row space")
-    print(f"{'d':>4} {'k':>5} {'before s':>9} {'after s':>8} {'speedup':>8} "
-          f"{'value before':>13} {'value after':>12} {'rel diff':>9} {'gap after':>9}")
+def _shapes_worker(out: str) -> None:
+    """One run of every user shape with whatever ``numerics`` is first on sys.path
+    (the baseline's exported tree or this worktree); JSON lines to ``out``."""
+    import numerics
+
     for d, k in SHAPES:
         net = random_relu(k, d, seed=k + d)
-        reps = 1 if k * d * d > 1e9 else repeats
-        res = {}
-        for rs in (False, True):
-            runs = [run_once(net, Domain.rd(), row_space=rs) for _ in range(reps)]
-            secs = sorted(r[1] for r in runs)
-            res[rs] = (runs[0][0], secs[len(secs) // 2])
-        (rb, sb), (ra, sa) = res[False], res[True]
-        row = {"table": "shapes", "d": d, "k": k, "repeats": reps, "seconds_before": sb,
-               "seconds_after": sa, "value_before": rb.value, "value_after": ra.value,
-               "gap_before": rb.gap, "gap_after": ra.gap, "evals_before": rb.iterations,
-               "evals_after": ra.iterations, "method_after": ra.method,
+        res, sec, _ = run_once(net, Domain.rd())
+        with open(out, "a") as fh:
+            fh.write(json.dumps({"d": d, "k": k, "seconds": sec, "value": res.value,
+                                 "rho": res.rho, "rho_dual": res.rho_dual, "gap": res.gap,
+                                 "certified": res.certified, "evals": res.iterations,
+                                 "method": res.method, "code": numerics.__file__}) + "\n")
+
+
+def _export(rev: str) -> str:
+    """``numerics`` and ``theory`` of commit ``rev`` in a temporary directory."""
+    import subprocess
+    import tempfile
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tmp = tempfile.mkdtemp(prefix="lipsdp_baseline_")
+    arch = subprocess.run(["git", "-C", root, "archive", rev, "numerics", "theory"],
+                          check=True, capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", tmp], input=arch, check=True)
+    return tmp
+
+
+def shapes(repeats: int, out, baseline: str = BASELINE_REV) -> list[dict]:
+    """Before/after at the shapes users have: the code of commit ``baseline`` and this
+    tree, each in a fresh subprocess per repetition (alternating, so both see the same
+    machine load), on the same networks; medians of ``repeats`` runs, and the ratio
+    d = 784 over d = 256 (k = 256) within each version."""
+    import subprocess
+    import tempfile
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    trees = {"before": _export(baseline), "after": here}
+    runs: dict = {"before": [], "after": []}
+    for _ in range(repeats):
+        for name, tree in trees.items():
+            fd, path = tempfile.mkstemp(suffix=".jsonl")
+            os.close(fd)
+            env = dict(os.environ, PYTHONPATH=tree)
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--shapes-worker", path]
+                           + (["--threads", str(ARGS.threads)] if ARGS.threads else []),
+                           check=True, env=env, cwd=tree)
+            with open(path) as fh:
+                runs[name].append([json.loads(line) for line in fh])
+            os.unlink(path)
+    rows = []
+    med = {}
+    print(f"\n# user shapes (random ReLU nets, R^d, tol = 1e-3), medians of {repeats} runs;"
+          f" before = {baseline}, after = this tree")
+    print(f"{'d':>4} {'k':>5} {'before s':>9} {'after s':>8} {'speedup':>8} "
+          f"{'value before':>13} {'value after':>12} {'rel diff':>9} {'gap before':>10} "
+          f"{'gap after':>9}  method after")
+    for i, (d, k) in enumerate(SHAPES):
+        b = [r[i] for r in runs["before"]]
+        a = [r[i] for r in runs["after"]]
+        sb = float(np.median([x["seconds"] for x in b]))
+        sa = float(np.median([x["seconds"] for x in a]))
+        med[(d, k)] = (sb, sa)
+        row = {"table": "shapes", "d": d, "k": k, "repeats": repeats, "baseline": baseline,
+               "seconds_before": sb, "seconds_after": sa,
+               "seconds_before_all": [x["seconds"] for x in b],
+               "seconds_after_all": [x["seconds"] for x in a],
+               "value_before": b[0]["value"], "value_after": a[0]["value"],
+               "gap_before": b[0]["gap"], "gap_after": a[0]["gap"],
+               "evals_before": b[0]["evals"], "evals_after": a[0]["evals"],
+               "method_before": b[0]["method"], "method_after": a[0]["method"],
                "threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
         rows.append(row)
         _emit(out, row)
-        print(f"{d:>4} {k:>5} {sb:>9.2f} {sa:>8.2f} {sb / sa:>8.2f} {rb.value:>13.7f} "
-              f"{ra.value:>12.7f} {ra.value / rb.value - 1:>9.1e} {ra.gap:>9.1e}", flush=True)
+        print(f"{d:>4} {k:>5} {sb:>9.2f} {sa:>8.2f} {sb / sa:>8.2f} {b[0]['value']:>13.7f} "
+              f"{a[0]['value']:>12.7f} {a[0]['value'] / b[0]['value'] - 1:>9.1e} "
+              f"{b[0]['gap']:>10.1e} {a[0]['gap']:>9.1e}  {a[0]['method']}", flush=True)
+    rb = med[(784, 256)][0] / med[(256, 256)][0]
+    ra = med[(784, 256)][1] / med[(256, 256)][1]
+    print(f"ratio d=784 / d=256 at k = 256 (same run): before {rb:.2f}, after {ra:.2f}")
+    _emit(out, {"table": "shapes_ratio", "before": rb, "after": ra})
     return rows
 
 
@@ -283,8 +343,11 @@ def main() -> int:
         widths, iters = (100, 200, 400), 2000
     ks = tuple(args.ks) if args.ks else ks
     ds = tuple(args.ds) if args.ds else ds
+    if args.shapes_worker:
+        _shapes_worker(args.shapes_worker)
+        return 0
     if args.shapes:
-        shapes(args.repeats, args.out)
+        shapes(args.repeats, args.out, args.baseline or BASELINE_REV)
         return 0
     if not args.skip_scaling:
         scaling(ks, ds, args.repeats, args.out)

@@ -41,18 +41,36 @@ from numerics.lipschitz.lipsdp_certify import (
     reduce_with_sectors,
     row_space_reduced,
 )
+from numerics.lipschitz.lipsdp_ipm import barrier_solve
 from numerics.models import TwoLayerNet
 
 _STAGE_EVALS = 25  # L-BFGS evaluations per smoothing level
+_DUAL_RANK = 64  # dimension of the top eigenspace the dual refinement searches
 _F32_WORK = 5e6  # k d^2 above which optimization steps form the Gram matrix in float32
 
-def _top_eigh(M: np.ndarray, r: int) -> tuple[np.ndarray, np.ndarray]:
-    """The r largest eigenpairs of a symmetric matrix, ascending (MRRR, subset)."""
+#: The barrier method (:mod:`numerics.lipschitz.lipsdp_ipm`) replaces the first-order
+#: optimizer when 32 <= k_F <= 1.25 r and k_F <= 1536 (r the working dimension): there the
+#: optimum has a highly multiple top eigenvalue (k_F <= r, rows nearly orthogonal), which
+#: the smoothed first-order method approaches slowly; its dense Newton system costs k_F^3.
+_BARRIER_MIN_K, _BARRIER_RATIO, _BARRIER_MAX_K = 32, 1.25, 1536
+
+
+def _use_barrier(red: _Reduced) -> bool:
+    return (_BARRIER_MIN_K <= red.kF <= _BARRIER_MAX_K
+            and red.kF <= _BARRIER_RATIO * red.d)
+
+
+def _top_eigh(M: np.ndarray, r: int, lower: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The r largest eigenpairs of a symmetric matrix (float64 or float32; only the
+    ``lower`` or upper triangle is read), ascending, as float64 (MRRR for a subset)."""
     d = M.shape[0]
     r = min(r, d)
     if r >= d // 2:
-        return np.linalg.eigh(M)
-    return sla.eigh(M, subset_by_index=[d - r, d - 1], driver="evr", check_finite=False)
+        lam, Q = sla.eigh(M, lower=lower, driver="evd", check_finite=False)
+    else:
+        lam, Q = sla.eigh(M, lower=lower, subset_by_index=[d - r, d - 1], driver="evr",
+                          check_finite=False)
+    return lam.astype(float, copy=False), Q.astype(float, copy=False)
 
 
 class _Objective:
@@ -77,6 +95,7 @@ class _Objective:
         # every reported or certified number is recomputed in float64.
         big = red.kF * red.d * red.d > _F32_WORK
         self.W32 = red.WF.astype(np.float32) if big else None
+        self.gg32 = self.gg.astype(np.float32) if big else None
 
     def tau(self, x: np.ndarray) -> tuple[np.ndarray, float]:
         red = self.red
@@ -90,29 +109,33 @@ class _Objective:
         lse = np.logaddexp.reduce(uu)
         return np.exp(self.logc2 - uu + lse - sig_log), theta
 
-    def matrix(self, tau: np.ndarray, theta: float) -> np.ndarray:
-        t32 = tau.astype(np.float32) if self.W32 is not None else None
-        if t32 is not None and np.all(np.isfinite(t32)) and float(t32.max()) < 1e30:
-            W32 = self.W32
-            M = (W32.T @ (W32 * t32[:, None])).astype(float)
-            M = (M + M.T) / 2
-        else:
-            M = _gram(self.red.WF, tau)
+    def matrix(self, tau: np.ndarray, theta: float) -> tuple[np.ndarray, bool]:
+        """R(T) for the optimizer and whether its lower triangle holds it (on large
+        problems only the upper triangle, in float32, formed by one syrk)."""
+        if self.W32 is not None and np.all(np.isfinite(tau)) and float(tau.max()) < 1e30:
+            Ws = self.W32 * np.sqrt(tau).astype(np.float32)[:, None]
+            M = sla.blas.ssyrk(1.0, Ws.T, trans=0, lower=0)  # upper triangle of Ws^T Ws
+            if theta:
+                M += np.float32(theta) * self.gg32
+            return M, False
+        M = _gram(self.red.WF, tau)
         if theta:
             M += theta * self.gg
-        return M
+        return M, True
 
     def __call__(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         red = self.red
         tau, theta = self.tau(x)
-        M = self.matrix(tau, theta)
+        M, lower = self.matrix(tau, theta)
         T = self.temp * self.scale
         while True:
-            lam, Q = _top_eigh(M, self.r)
+            lam, Q = _top_eigh(M, self.r, lower)
             lmax = float(lam[-1])
             if lam.size == red.d or lam[0] < lmax - 40 * T:
                 break
             self.r = min(red.d, 2 * self.r)
+        if self.r > 16 and 4 * int(np.sum(lam >= lmax - 40 * T)) < self.r:
+            self.r //= 2  # the window narrowed (finer smoothing): fewer eigenpairs next time
         self.nfev += 1
         if lmax < self.best_rho:
             self.best_rho, self.best_tau = lmax, tau.copy()
@@ -125,11 +148,15 @@ class _Objective:
         WQ = red.WF @ Qr
         q = (WQ**2) @ p
         gam = float(((red.g @ Qr) ** 2) @ p)
-        A = float(red.c @ np.sqrt(np.maximum(q, 0.0)))
-        dual = A**2 if red.closed else (A + math.sqrt(max(gam, 0.0))) ** 2
+        # the dual value of P = sum p_i Q_i Q_i^T / tr(...), exactly trace 1 also when the
+        # eigenvectors came from float32
+        nrm = float(p @ np.einsum("ij,ij->j", Qr, Qr))
+        A = float(red.c @ np.sqrt(np.maximum(q / nrm, 0.0)))
+        dual = A**2 if red.closed else (A + math.sqrt(max(gam / nrm, 0.0))) ** 2
         if dual > self.best_dual:
             self.best_dual = dual
         self.last = (lam, Q, p)
+        self.last_M = (M, lower)
         qt = q * tau
         sqt = float(qt.sum())
         pi = np.exp(x[:red.kF] - np.logaddexp.reduce(x[:red.kF]))
@@ -150,6 +177,13 @@ class _Objective:
             return None
         red = self.red
         lam, Q, p = self.last
+        if lam.size < min(rmax, red.d):
+            # more of the top eigenspace than the smoothing needed (P may need it)
+            M, lower = self.last_M
+            lam2, Q2 = _top_eigh(M, rmax, lower)
+            p2 = np.zeros(lam2.size)
+            p2[lam2.size - p.size:] = p
+            lam, Q, p = lam2, Q2, p2
         r = min(rmax, lam.size)
         Qr = Q[:, -r:]
         Y = red.WF @ Qr  # (kF, r)
@@ -266,7 +300,7 @@ def _optimize(red: _Reduced, tau0: np.ndarray, rho0: float, tol: float,
                                 "gtol": 1e-12, "maxcor": 20})
         x = res.x
         # dual refinement on the top eigenspace, then its best-response multipliers
-        tau_dp = obj.refine_dual()
+        tau_dp = obj.refine_dual(_DUAL_RANK)
         if tau_dp is not None and np.all(np.isfinite(tau_dp)) and np.all(tau_dp > 0):
             r = _eval_rho(red, tau_dp)
             obj.nfev += 1
@@ -332,9 +366,21 @@ def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
         return Solved(rho, TF, label is not None, rho_lin, 0, "linear on domain", spec_rho)
     opt = row_space_reduced(red) if row_space else red
     tau0, rho0 = _warm(opt, t_start, *_start(opt, TF0))
-    tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
+    method = "smoothed-eig L-BFGS"
+    if _use_barrier(opt):
+        bar = barrier_solve(opt.WF, opt.c, opt.g, tau0, tol=tol, max_steps=min(maxiter, 400))
+        tau_best, dual, nfev = bar.tau, bar.dual, bar.steps
+        method = "barrier interior point"
+        if not (math.isfinite(bar.rho) and np.all(np.isfinite(tau_best))
+                and np.all(tau_best > 0)):
+            tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
+            method = "smoothed-eig L-BFGS"
+    else:
+        tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
     rho_best = _eval_rho(opt, tau_best)  # float64, whatever the optimizer used
-    method = "smoothed-eig L-BFGS" + (f" (row space, r = {opt.d})" if opt.d < red.d else "")
+    if rho_best > rho0:  # never worse than the start (spectral or caller multipliers)
+        tau_best, rho_best = tau0, rho0
+    method += f" (row space, r = {opt.d})" if opt.d < red.d else ""
     tries = [("", _T_from_tau(red, tau_best), rho_best),
              (" (fallback: spectral multipliers)", TF0, spec_rho)]
     rho, TF, label = _certify_loop(red, tries)
