@@ -67,29 +67,15 @@ from numerics.construct import prune_candidates, split_neuron
 from numerics.domain import Domain
 from numerics.experiments.consistency import check_tradeoff_record
 from numerics.experiments.runner import apply_check
-from numerics.experiments.tradeoff_grid import (  # re-exported: the grid of curves
-    CONFIGS,
-    CurveSpec,
-    curve_specs,
-    estimate_seconds,
-    run_config,
-    run_curve,
-)
 from numerics.models import TwoLayerNet
 
 __all__ = [
-    "CONFIGS",
     "CURVE_METHOD",
-    "CurveSpec",
     "checked",
     "cited_applicability",
-    "curve_specs",
     "data_lower_bounds",
     "default_ks",
-    "estimate_seconds",
     "load_point",
-    "run_config",
-    "run_curve",
     "run_tradeoff",
     "verify_curve",
 ]

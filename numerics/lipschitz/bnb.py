@@ -56,9 +56,10 @@ Euclidean balls, as everywhere in the toolkit), the constant is the largest dual
 p = inf the exact vertex maximum when d <= 10), exact on leaves. The ball stays the
 Euclidean ball of the :class:`~numerics.domain.Domain` for every p.
 
-Rounding: node upper bounds are the LipSDP certificate (Cholesky with margin);
-lower bounds are :meth:`Witness.verify` times :math:`1 - 10^{-12}`; emptiness proofs
-carry explicit :math:`\gamma_m` terms. (To switch to ``numerics.rounding`` at merge.)
+Rounding (``docs/mathematics.md#rounding``): node upper bounds are the LipSDP
+certificate (Cholesky with margin); lower bounds are :meth:`Witness.verify`, which rounds
+the gradient norm down by its error bound (:mod:`numerics.rounding`); root signs use norms
+rounded up; emptiness proofs carry explicit :math:`\gamma_m` terms.
 
 Examples
 --------
@@ -79,6 +80,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from numerics import rounding
 from numerics._validate import as_finite_float
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain
@@ -93,7 +95,7 @@ from numerics.models import TwoLayerNet
 
 __all__ = ["BnBResult", "branch_and_bound_lipschitz", "pl_slopes"]
 
-_U = np.finfo(float).eps / 2
+_U = rounding.U
 
 
 @dataclass(frozen=True)
@@ -352,7 +354,7 @@ def _root_signs(net: TwoLayerNet, domain: Domain) -> np.ndarray:
     sig = np.zeros(net.k, dtype=np.int8)
     if domain.kind == "rd":
         return sig
-    wn = np.linalg.norm(net.W, axis=1) * domain.radius * (1 + 1e-10)
+    wn = rounding.up(rounding._norm_up(net.W, 2.0) * domain.radius)
     slack = 8 * (net.d + 2) * _U * (wn + np.abs(net.b))
     sig[net.b - wn > slack] = 1
     sig[net.b + wn < -slack] = -1

@@ -8,7 +8,7 @@ every point in a separate pass, and writes the log-log figure, the LaTeX table a
 fitted slope of U(k) with its 95% interval. Results are JSON lines (resumable: rerun
 the same command to continue).
 
-Configurations (``--config``, defined once in :data:`numerics.experiments.tradeoff.CONFIGS`):
+Configurations (``--config``, defined once in :data:`numerics.experiments.tradeoff_grid.CONFIGS`):
 ``fast`` (the ``robustlaw reproduce`` configuration, n = 32, d = 64: inside the window
 where sqrt(n/k) exceeds the data's pair-quotient floor) and ``full`` (n = 256 and
 n = 2048 at d = 64, three seeds: for n = 2048 sqrt(n/k) exceeds the floor over the
@@ -21,7 +21,7 @@ is one whole curve (n, d, seed), since every width is warm-started from its neig
 A point whose certified lower bound exceeds its certified U is written with status
 ``inconsistent`` and, like a point that raised, makes the command exit with status 1
 naming it. ``CONFIGS['seeds']`` (the fast sizes on three data seeds) is
-available from Python through :func:`numerics.experiments.tradeoff.run_config`. A point that
+available from Python through :func:`numerics.experiments.tradeoff_grid.run_config`. A point that
 raises or fails its re-verification makes the command exit with status 1, naming it,
 after every other point was written.
 
@@ -44,7 +44,7 @@ def register(parser):
     parser.add_argument("--out", default="results/tradeoff",
                         help="output directory (default: results/tradeoff)")
     parser.add_argument("--config", choices=("fast", "full"), default="fast",
-                        help="configuration (numerics.experiments.tradeoff.CONFIGS; default "
+                        help="configuration (numerics.experiments.tradeoff_grid.CONFIGS; default "
                              "fast: n=32, d=64, inside the window where the law can show; "
                              "full: n=256 and 2048, d=64, 3 data seeds, long: its "
                              "expected wall time is printed first)")
@@ -87,7 +87,7 @@ def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
 
 def run(args) -> dict:
     from numerics.experiments.runner import failure_text, hms
-    from numerics.experiments.tradeoff import CONFIGS, estimate_seconds, run_config
+    from numerics.experiments.tradeoff_grid import CONFIGS, estimate_seconds, run_config
 
     cfg = dict(CONFIGS[args.config])
     if args.n is not None or args.d is not None:
@@ -133,7 +133,7 @@ def run(args) -> dict:
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     """Fast configuration (``CONFIGS['fast']``, fresh file) under ``out_dir/tradeoff``;
     raises RuntimeError if any point fails its re-verification."""
-    from numerics.experiments.tradeoff import run_config
+    from numerics.experiments.tradeoff_grid import run_config
 
     out = Path(out_dir) / "tradeoff"
     records, checks, paths = run_config("fast", out, seeds=(seed,), resume=False,

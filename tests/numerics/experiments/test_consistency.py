@@ -191,8 +191,8 @@ def test_full_tradeoff_preset_is_inside_the_window_over_a_decade(seed):
     """The full preset's n = 2048 panel: sqrt(n/k) exceeds the pair-quotient floor of one
     draw (the module's own floor computation) on widths spanning more than a decade."""
     from numerics.data import random_dataset
-    from numerics.experiments.tradeoff import CONFIGS, data_lower_bounds
-    from numerics.experiments.tradeoff_grid import _window
+    from numerics.experiments.tradeoff import data_lower_bounds
+    from numerics.experiments.tradeoff_grid import CONFIGS, _window
 
     cfg = CONFIGS["full"]
     n, d = max(cfg["panels"])

@@ -261,7 +261,7 @@ def test_bad_k():
 def test_continuation_both_ways_never_worsens_and_reverifies(tmp_path):
     """The decreasing pass (pruned / merged starts from k + 1) replaces a record only when
     U improves; every point, replaced or not, re-verifies from its saved weights."""
-    from numerics.experiments.tradeoff import run_config
+    from numerics.experiments.tradeoff_grid import run_config
 
     cfg = {"panels": [(10, 12)], "seeds": (0,), "ks": [2, 4, 8], "outer": 2, "inner": 60,
            "refine": 1, "population": 2, "continuation": "both", "starts": ("fit",),
