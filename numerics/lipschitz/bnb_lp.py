@@ -110,6 +110,8 @@ def sector_box_bound(net: TwoLayerNet, alpha, beta, q) -> float:
     dn = np.minimum(lo_t, hi_t).sum(axis=0)
     m = np.maximum(up, -dn)
     tau = np.maximum(np.abs(alpha), np.abs(beta))
+    if not np.any((tau != 0) & (net.a != 0) & np.any(net.W != 0, axis=1)):
+        return 0.0  # every term is an exact zero (no product formed): the bound is exact
     err = rounding.gamma(net.k + net.d + 4) * float(
         np.sum(tau * np.abs(net.a) * lp_norm(net.W, 1.0)))
     if q == INF:

@@ -63,6 +63,9 @@ def brute_force_rd(net: TwoLayerNet, p: float) -> float:
        p=st.sampled_from(P_LP))
 @example(seed=9, k=10, d=2, act="relu", dom=Domain.rd(), p=1.0)
 @example(seed=4, k=11, d=3, act="leaky_relu:0.1", dom=Domain.ball(1.0), p=float("inf"))
+# the only neuron is off on the whole ball: Lip = 0, and the bound must be an exact 0
+@example(seed=1, k=1, d=2, act="relu", dom=Domain.ball(1.0), p=1.0)
+@example(seed=1, k=1, d=2, act="relu", dom=Domain.ball(1.0), p=float("inf"))
 def test_equals_exact_enumeration(seed, k, d, act, dom, p):
     net = _net(seed, k, d, act)
     ex, why = exact_lp_lipschitz(net, dom, p)

@@ -7,7 +7,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from numerics.domain import Domain
@@ -39,6 +39,7 @@ def _enumerated(net, dom, p):
 @given(seed=st.integers(0, 2**31), k=st.integers(1, 8), d=st.integers(1, 3),
        act=st.sampled_from(PL_ACTS), dom=st.sampled_from([Domain.rd(), Domain.ball(1.0)]),
        p=st.sampled_from([1.0, 2.0, float("inf")]), mode=st.sampled_from([True, "bnb"]))
+@example(seed=1, k=1, d=2, act="relu", dom=Domain.ball(1.0), p=1.0, mode=True)  # Lip = 0
 def test_report_with_bnb_equals_enumeration(seed, k, d, act, dom, p, mode):
     net = _net(seed, k, d, act)
     ex = _enumerated(net, dom, p)
