@@ -358,15 +358,21 @@ def plot_sweep(summary: list[dict], stem: str | Path, curves: dict | None = None
     upper bound (error bars: standard error over seeds); the exact population
     clean error; the cited formula's standard and robust risk (``curves``, from
     :func:`theory_curves`) and :math:`\sigma^2(\psi_1)`. The y axis is cut at 1.25
-    times the largest robust lower estimate (the upper bound is then marked as
-    clipped). Writes ``stem.png`` and ``stem.pdf``."""
+    times the largest robust lower estimate (or clean error) over all panels, one range
+    shared by every panel (the upper bound is then marked as clipped where cut).
+    Writes ``stem.png`` and ``stem.pdf``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     epss = sorted({s["eps"] for s in summary})
-    fig, axes = plt.subplots(1, len(epss), figsize=(5.2 * len(epss), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(epss), figsize=(5.2 * len(epss), 4.2), squeeze=False,
+                             sharey=True)
+    # one y range for every panel (they are compared across budgets)
+    top = 1.25 * max(float(np.nanmax([s.get("robust_lower", np.nan)
+                                      + s.get("robust_lower_se", 0) for s in summary])),
+                     float(np.nanmax([s.get("clean", np.nan) for s in summary])))
     for ax, eps in zip(axes[0], epss, strict=True):
         rows = sorted([s for s in summary if s["eps"] == eps], key=lambda s: s["psi1"])
         x = np.array([r["psi1"] for r in rows])
@@ -390,9 +396,8 @@ def plot_sweep(summary: list[dict], stem: str | Path, curves: dict | None = None
         xs = np.geomspace(x.min(), x.max(), 100)
         ax.plot(xs, [sigma2_constant(v, rows[0].get("tau", 0.5)) for v in xs], ":", color="k",
                 label=r"$\sigma^2(\psi_1)$ (best reachable, $d\to\infty$)")
-        top = 1.25 * float(np.max(col("robust_lower") + col("robust_lower_se")))
+        ax.set_ylim(0, top)
         if np.max(col("robust_upper")) > top:
-            ax.set_ylim(0, top)
             ax.text(0.98, 0.03, "upper bound clipped", transform=ax.transAxes, ha="right",
                     va="bottom", fontsize=7, color="C2")
         ax.set_xscale("log", base=2)

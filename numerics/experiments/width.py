@@ -434,6 +434,19 @@ def plot_s1(records: list[dict], stem: str | Path) -> list[Path]:
     return save_figure(fig, stem, dpi=120)
 
 
+def _seeds(records: list[dict]) -> str:
+    """The seeds of ``records`` in words, for a caption."""
+    seeds = sorted({int(r["seed"]) for r in records})
+    return f"{len(seeds)} seed" + ("s" if len(seeds) != 1 else "") + \
+        f" ({', '.join(map(str, seeds))})"
+
+
+def _dims(records: list[dict]) -> str:
+    """The input dimensions of ``records``, for a caption."""
+    ds = sorted({int(r["d"]) for r in records})
+    return "$d = " + ", ".join(map(str, ds)) + "$"
+
+
 def s1_table(records: list[dict]) -> str:
     """LaTeX (booktabs) table of S1: per (d, width), the shallow ratios
     lower/norm and upper/norm for each p, and the deep ratios."""
@@ -457,7 +470,9 @@ def s1_table(records: list[dict]) -> str:
                              ("exinf", r"exact$_\infty/d$"), ("upinf", r"upper$_\infty/d$")],
                       caption="S1: certified bounds on $\\mathrm{Lip}_2/\\sqrt d$ and "
                               "$\\mathrm{Lip}_\\infty/d$ of shallow He-type ReLU networks "
-                              "on $\\mathbb{R}^d$ (mean over seeds)",
+                              f"on $\\mathbb{{R}}^d$, mean over {_seeds(sh)}; lower: "
+                              "witnessed (search), upper: certified, exact: enumerated "
+                              "where every seed's network allows it",
                       label="tab:s1-shallow", float_format="{:.3g}")
     dp = [r for r in records if r["kind"] == "deep"]
     rows = [{"p": r["p"], "N": r["width"], "L": r["depth"], "lo": r["lower"], "up": r["upper"],
@@ -466,7 +481,9 @@ def s1_table(records: list[dict]) -> str:
     t2 = render_table(rows, [("p", "$p$"), ("N", "width"), ("L", "depth"), ("lo", "lower"),
                              ("up", "upper"), ("ratio", "upper/lower"),
                              ("x", r"$\log N\cdot L$")],
-                      caption="S1: deep He-type ReLU networks, certified lower bound "
-                              "(search) and product-of-norms upper bound",
+                      caption="S1: deep He-type ReLU networks on $\\mathbb{R}^d$ "
+                              f"({_dims(dp)}, one row per seed, {_seeds(dp)}), input "
+                              "norm $\\ell_p$: certified lower bound (search) and "
+                              "product-of-norms upper bound",
                       label="tab:s1-deep", float_format="{:.3g}")
     return t1 + "\n\n" + t2 + "\n"
