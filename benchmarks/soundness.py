@@ -182,7 +182,8 @@ def old_values(net, dom, p, lowers):
     lo, hi = slope_ranges(net, dom)
     L = np.maximum(np.abs(lo), np.abs(hi))
     aL = np.abs(net.a) * L
-    m, h = (lo + hi) / 2, (hi - lo) / 2
+    with np.errstate(invalid="ignore"):  # unbounded slopes (inf - inf): no old bound then
+        m, h = (lo + hi) / 2, (hi - lo) / 2
     ah = np.abs(net.a) * h
     spec = float(np.linalg.norm(net.W, 2))
     old_up = {"spectral": spec * float(np.linalg.norm(aL)),
