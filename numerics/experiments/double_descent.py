@@ -334,6 +334,15 @@ def plot_s5(records: list[dict], stem: str | Path) -> list[Path]:
     return save_figure(fig, stem, dpi=120)
 
 
+def _setting(records: list[dict]) -> str:
+    """Training-set size(s) and the seeds averaged over, for the caption."""
+    seeds = sorted({int(r["seed"]) for r in records if "seed" in r})
+    ns = sorted({int(r["n_train"]) for r in records if "n_train" in r})
+    n = f"$n = {', '.join(map(str, ns))}$ training points, " if ns else ""
+    return n + f"mean over {len(seeds)} seed" + ("s" if len(seeds) != 1 else "") + \
+        (f" ({', '.join(map(str, seeds))})" if seeds else "")
+
+
 def s5_table(records: list[dict]) -> str:
     """LaTeX (booktabs) table of S5: per width, mean train/test error and
     the two bounds."""
@@ -351,5 +360,5 @@ def s5_table(records: list[dict]) -> str:
                                ("up", r"$\|a\|_2\|W\|_{\mathrm{op}}$"),
                                ("lo", r"$\max_i\|\nabla f(x_i)\|_2$")],
                         caption="S5: two-layer ReLU networks trained on a Gaussian mixture "
-                                "with 20% label noise (mean over seeds)",
+                                f"with 20% label noise ({_setting(records)})",
                         label="tab:s5", float_format="{:.3g}", notes=notes) + "\n"
