@@ -164,9 +164,9 @@ def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
                           r"lower bound; method: the interpolant (constructions C1--C5 of "
                           r"docs/mathematics.md, or L-BFGS training, plain or with a path-norm "
                           r"penalty), $k$ its neurons; runs: seeds; exact fits: runs that "
-                          r"interpolate exactly, over which the medians are taken; exact Lip: how "
-                          r"many of them have an exact Lipschitz constant (branch and bound closed, or "
-                          r"enumeration), used at both ends of the bracket.")
+                          r"interpolate exactly, over which the medians are taken; exact Lip: "
+                          r"how many of them have an exact Lipschitz constant (branch and "
+                          r"bound closed, or enumeration), used at both ends of the bracket.")
     return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrrrr")
 
 
