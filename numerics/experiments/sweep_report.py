@@ -179,8 +179,9 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
     r"""Lipschitz constant on :math:`B_1` against k, log-log, one panel per
     (n, d): every exact run (markers), per-method medians (lines), the
     reference :math:`\sqrt{n/k}`, the proven lower bounds of each run (grey
-    triangles; from :mod:`numerics.certify`) and the fitted slopes with
-    their 95% intervals in the legend. Writes ``out_base.png`` and
+    triangles; from :mod:`numerics.certify`), black rings around points whose
+    constant is exact (closed branch and bound or enumeration), and the fitted slopes
+    with their 95% intervals in the legend. Writes ``out_base.png`` and
     ``out_base.pdf``; returns both paths."""
     import matplotlib
 
@@ -200,7 +201,8 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
               and r.get("k")]
         ks_all = sorted({r["k"] for r in rs}) or [1, n]
         for method in METHODS:
-            pts = [(r["k"], _lip_value(r, value)) for r in rs if r["method"] == method]
+            pts = [(r["k"], _lip_value(r, value), _is_exact(r)) for r in rs
+                   if r["method"] == method]
             pts = [p for p in pts if p[1] is not None]
             if not pts:
                 continue
@@ -213,8 +215,12 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
                 label += f": slope {s['slope']:.2f}{ci}"
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
                        alpha=0.6, s=22, label=label)
+            ex_pts = [p for p in pts if p[2]]
+            if ex_pts:
+                ax.scatter([p[0] for p in ex_pts], [p[1] for p in ex_pts], marker="o",
+                           facecolors="none", edgecolors="k", s=60, lw=0.8)
             byk = defaultdict(list)
-            for k, v in pts:
+            for k, v, _ in pts:
                 byk[k].append(v)
             kk = sorted(byk)
             if len(kk) > 1:

@@ -153,6 +153,11 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
             ax.plot([r["k"] for r in ex], [r["L_net"] for r in ex], "v", color="C4", ms=5,
                     alpha=1.0 if i == 0 else 0.45, zorder=3,
                     label="certified lower bound of that network" if i == 0 else None)
+            closed = [r for r in ex if (r.get("lipschitz") or {}).get("exact") is not None]
+            if closed:
+                ax.plot([r["k"] for r in closed], [r["upper"] for r in closed], "o",
+                        color="C0", ms=7, zorder=4, alpha=1.0 if i == 0 else 0.45,
+                        label="exact constant (branch and bound closed)" if i == 0 else None)
     first = [r for r in cur if r.get("seed", 0) == seeds[0]] if seeds else []
     if first:
         ax.plot([r["k"] for r in first], [r["L"] for r in first], "-", color="k", lw=2,

@@ -195,3 +195,13 @@ def test_configs_have_budgets_and_zero_keeps_old_keys(tmp_path):
     old = curve_specs({k: v for k, v in CONFIGS["fast"].items() if k != "exact_time_limit"},
                       tmp_path)[0]
     assert old.key == off.key
+
+
+def test_figures_mark_exact_points(bnb_sweep, exact_curve, tmp_path):
+    from numerics.experiments.sweep_report import plot_tradeoff
+    from numerics.experiments.tradeoff_report import plot_curve
+
+    _, _, s = bnb_sweep
+    files = plot_tradeoff(s.records, tmp_path / "sweep", value="upper")
+    files += plot_curve(exact_curve[1], tmp_path / "curve")
+    assert all(f.exists() and f.stat().st_size > 0 for f in files)
