@@ -143,13 +143,13 @@ def trained(ks, limits, out: Path, domains=("ball",)) -> list[dict]:
             old_sec = time.perf_counter() - t0
             res = branch_and_bound_lipschitz(net, domain, seed=0, X=X, time_limit=limit,
                                              witness=rep.lower_witness)
-            rec = {"key": key, "table": "trained", "domain": dom, "k": k,
+            rec = {"key": key, "table": "trained", "k": k,
                    "fit_status": fit.status, "time_limit": limit,
                    "old_lower": rep.lower, "old_upper": rep.upper,
                    "old_ratio": rep.upper / rep.lower if rep.lower > 0 else math.inf,
                    "old_seconds": old_sec, **res.to_dict(),
                    "ratio": res.upper / res.lower if res.lower > 0 else math.inf,
-                   "history": [list(h) for h in res.history]}
+                   "history": [list(h) for h in res.history]}  # domain: its label
             rec.pop("witness")
             append_record(out, rec)
             rows.append(rec)
@@ -195,11 +195,11 @@ def figures(rows: list[dict], stem: Path) -> None:
         plt.close(fig)
     tr = [r for r in rows if r.get("table") == "trained"]
     if tr:
-        doms = sorted({r.get("domain", "ball") for r in tr})
+        doms = sorted({r.get("domain", BALL.label) for r in tr})  # the domain's label
         fig, axes = plt.subplots(1, len(doms), figsize=(5.5 * len(doms) + 2, 4.5),
                                  layout="constrained", squeeze=False)
         for ax, dom in zip(axes[0], doms, strict=True):
-            for r in (r for r in tr if r.get("domain", "ball") == dom):
+            for r in (r for r in tr if r.get("domain", BALL.label) == dom):
                 h = np.array(r["history"])
                 line, = ax.plot(h[:, 0], h[:, 2] / h[:, 1],
                                 label=f"k = {r['k']}: branch and bound")
@@ -207,7 +207,7 @@ def figures(rows: list[dict], stem: Path) -> None:
                            label=f"k = {r['k']}: previous bracket")
             ax.set_xlabel("seconds")
             ax.set_ylabel("certified upper / lower")
-            ax.set_title(f"Trained interpolants (d = 24, n = 192), {DOMAINS[dom].label}:\n"
+            ax.set_title(f"Trained interpolants (d = 24, n = 192), {dom}:\n"
                          "certified Lipschitz bracket against time", fontsize=9)
             ax.legend(fontsize=7, loc="upper right")
         save_figure(fig, f"{stem}_trained")
