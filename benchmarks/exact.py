@@ -9,9 +9,11 @@ Two tables (JSON lines, resumable by key, plus figures):
    median final gap. Along each d, larger k are skipped once a cell closes none
    (recorded as skipped).
 2. trained: interpolants of n = 192 random-label points on the sphere, d = 24,
-   k in {100, 200, 400} (``numerics.construct.fit_interpolant``), unit ball: the
-   bracket upper/lower against time, next to the old bracket (``lipschitz_report``:
-   best local search and best closed-form/LipSDP upper bound).
+   k in {100, 200, 400} (``numerics.construct.fit_interpolant``), on the unit ball
+   (b) and on R^d and the unit sphere, geodesic (c) (``--domains ball rd sphere``):
+   the bracket upper/lower against time, next to the old bracket (``lipschitz_report``
+   with ``exact=False``: best local search and best closed-form/LipSDP upper bound).
+   ``--trained-limits`` gives one limit per k (else ``--trained-limit`` for all).
 
 Run: ``python benchmarks/exact.py [--quick] [--out results/exact.jsonl]``
 (one BLAS thread is set before numpy is imported).
@@ -43,6 +45,7 @@ from numerics.records import append_record, read_records  # noqa: E402
 DS = (4, 6, 10, 16, 24)
 KS = (20, 50, 100, 200, 400)
 BALL = Domain.ball(1.0)
+DOMAINS = {"ball": BALL, "rd": Domain.rd(), "sphere": Domain.sphere(1.0)}
 
 
 def _parse() -> argparse.Namespace:
@@ -51,6 +54,9 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--nets", type=int, default=3)
     p.add_argument("--time-limit", type=float, default=20.0)
     p.add_argument("--trained-limit", type=float, default=120.0)
+    p.add_argument("--trained-limits", type=float, nargs="*", default=None,
+                   help="one limit per trained k (100, 200, 400)")
+    p.add_argument("--domains", nargs="*", default=["ball"], choices=sorted(DOMAINS))
     p.add_argument("--skip-closure", action="store_true")
     p.add_argument("--skip-trained", action="store_true")
     p.add_argument("--ks", type=int, nargs="*", default=None)
@@ -112,36 +118,45 @@ def closure(ds, ks, nets: int, limit: float, out: Path) -> list[dict]:
     return rows
 
 
-def trained(ks, limit: float, out: Path) -> list[dict]:
+def trained(ks, limits, out: Path, domains=("ball",)) -> list[dict]:
+    """Trained interpolants: one fit per k, then for each domain the old bracket and
+    branch and bound under ``limits[i]`` seconds for ``ks[i]``."""
     done = _done(out)
     rows = []
-    print(f"\n# trained interpolants, d = 24, n = 192, unit ball ({limit:g} s)")
     X = sphere_data(192, 24, seed=7)
     y = rademacher_labels(192, seed=8)
-    for k in ks:
-        key = f"trained/k{k}/t{limit:g}"
-        if key in done:
-            rows.append(done[key])
-            continue
-        fit = fit_interpolant(X, y, k, seed=0)
-        net = fit.net
-        t0 = time.perf_counter()
-        rep = lipschitz_report(net, BALL, X=X, seed=0, exact=False)
-        old_sec = time.perf_counter() - t0
-        res = branch_and_bound_lipschitz(net, BALL, seed=0, X=X, time_limit=limit,
-                                         witness=rep.lower_witness)
-        rec = {"key": key, "table": "trained", "k": k, "fit_status": fit.status,
-               "old_lower": rep.lower, "old_upper": rep.upper, "old_ratio": rep.upper / rep.lower,
-               "old_seconds": old_sec, **res.to_dict(),
-               "ratio": res.upper / res.lower if res.lower > 0 else math.inf,
-               "history": [list(h) for h in res.history]}
-        rec.pop("witness")
-        append_record(out, rec)
-        rows.append(rec)
-        print(f"k = {k}: old bracket [{rep.lower:.5f}, {rep.upper:.5f}] ratio "
-              f"{rep.upper / rep.lower:.4f} ({old_sec:.1f} s); branch and bound "
-              f"[{res.lower:.5f}, {res.upper:.5f}] ratio {rec['ratio']:.4f} "
-              f"({res.nodes} nodes, {res.seconds:.0f} s, {res.status})", flush=True)
+    for k, limit in zip(ks, limits, strict=True):
+        fit = None
+        for dom in domains:
+            key = (f"trained/k{k}/t{limit:g}" if dom == "ball"
+                   else f"trained/{dom}/k{k}/t{limit:g}")
+            if key in done:
+                rows.append(done[key])
+                continue
+            if fit is None:
+                fit = fit_interpolant(X, y, k, seed=0)
+            net, domain = fit.net, DOMAINS[dom]
+            print(f"\n# trained interpolant, d = 24, n = 192, k = {k}, {domain.label} "
+                  f"({limit:g} s)", flush=True)
+            t0 = time.perf_counter()
+            rep = lipschitz_report(net, domain, X=X, seed=0, exact=False)
+            old_sec = time.perf_counter() - t0
+            res = branch_and_bound_lipschitz(net, domain, seed=0, X=X, time_limit=limit,
+                                             witness=rep.lower_witness)
+            rec = {"key": key, "table": "trained", "k": k,
+                   "fit_status": fit.status, "time_limit": limit,
+                   "old_lower": rep.lower, "old_upper": rep.upper,
+                   "old_ratio": rep.upper / rep.lower if rep.lower > 0 else math.inf,
+                   "old_seconds": old_sec, **res.to_dict(),
+                   "ratio": res.upper / res.lower if res.lower > 0 else math.inf,
+                   "history": [list(h) for h in res.history]}  # domain: its label
+            rec.pop("witness")
+            append_record(out, rec)
+            rows.append(rec)
+            print(f"k = {k}, {dom}: old bracket [{rep.lower:.5f}, {rep.upper:.5f}] ratio "
+                  f"{rec['old_ratio']:.4f} ({old_sec:.1f} s); branch and bound "
+                  f"[{res.lower:.5f}, {res.upper:.5f}] ratio {rec['ratio']:.4f} "
+                  f"({res.nodes} nodes, {res.seconds:.0f} s, {res.status})", flush=True)
     return rows
 
 
@@ -180,17 +195,21 @@ def figures(rows: list[dict], stem: Path) -> None:
         plt.close(fig)
     tr = [r for r in rows if r.get("table") == "trained"]
     if tr:
-        fig, ax = plt.subplots(figsize=(7.5, 4.5), layout="constrained")
-        for r in tr:
-            h = np.array(r["history"])
-            line, = ax.plot(h[:, 0], h[:, 2] / h[:, 1], label=f"k = {r['k']}: branch and bound")
-            ax.axhline(r["old_ratio"], ls="--", color=line.get_color(),
-                       label=f"k = {r['k']}: previous bracket")
-        ax.set_xlabel("seconds")
-        ax.set_ylabel("certified upper / lower")
-        ax.set_title("Trained interpolants (d = 24, n = 192), unit ball:\n"
-                     "certified Lipschitz bracket against time")
-        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        doms = sorted({r.get("domain", BALL.label) for r in tr})  # the domain's label
+        fig, axes = plt.subplots(1, len(doms), figsize=(5.5 * len(doms) + 2, 4.5),
+                                 layout="constrained", squeeze=False)
+        for ax, dom in zip(axes[0], doms, strict=True):
+            for r in (r for r in tr if r.get("domain", BALL.label) == dom):
+                h = np.array(r["history"])
+                line, = ax.plot(h[:, 0], h[:, 2] / h[:, 1],
+                                label=f"k = {r['k']}: branch and bound")
+                ax.axhline(r["old_ratio"], ls="--", color=line.get_color(),
+                           label=f"k = {r['k']}: previous bracket")
+            ax.set_xlabel("seconds")
+            ax.set_ylabel("certified upper / lower")
+            ax.set_title(f"Trained interpolants (d = 24, n = 192), {dom}:\n"
+                         "certified Lipschitz bracket against time", fontsize=9)
+            ax.legend(fontsize=7, loc="upper right")
         save_figure(fig, f"{stem}_trained")
         plt.close(fig)
 
@@ -209,8 +228,17 @@ def main() -> None:
     if not args.skip_closure:
         rows += closure(ds, ks, 1 if args.quick else args.nets, limit, out)
     if not args.skip_trained:
-        rows += trained((100,) if args.quick else (100, 200, 400),
-                        10.0 if args.quick else args.trained_limit, out)
+        tks = (100,) if args.quick else (100, 200, 400)
+        if args.quick:
+            limits = [10.0]
+        elif args.trained_limits:
+            if len(args.trained_limits) != len(tks):
+                raise SystemExit(f"--trained-limits: expected {len(tks)} values (one per k "
+                                 f"in {tks}), got {len(args.trained_limits)}")
+            limits = list(args.trained_limits)
+        else:
+            limits = [args.trained_limit] * len(tks)
+        rows += trained(tks, limits, out, tuple(args.domains))
     figures(rows, out.with_suffix(""))
 
 

@@ -82,19 +82,28 @@ def check_tradeoff_record(rec: dict) -> list[str]:
     Curve points (``kind == "curve"``): the data lower bounds ``L``, ``R1`` and
     ``pair`` (valid for every k-neuron interpolant, so for :math:`f_k`) and the
     network's certified lower bound ``L_net`` must not exceed its certified upper
-    bound ``U``. Construction records: the toolkit's lower bound (none recorded
-    today) against ``construction_upper``, ``toolkit_upper`` and ``upper``.
+    bound ``U`` (and the certificate's ``U_cert``). An exact constant from a closed
+    branch and bound (``lipschitz.exact``) is a certified number and is treated like
+    the bracket, exactly: every lower bound <= exact <= U. Construction records: the
+    toolkit's lower bound (none recorded today) against ``construction_upper``,
+    ``toolkit_upper`` and ``upper``.
 
     >>> check_tradeoff_record({"key": "c", "kind": "curve", "L": 2.0, "R1": 1.0,
     ...                        "pair": 2.0, "L_net": 1.5, "upper": 1.8})
     ['c: lower 2 (L) > upper 1.8 (U)', 'c: lower 2 (pair) > upper 1.8 (U)']
+    >>> check_tradeoff_record({"key": "e", "kind": "curve", "L": 1.0, "L_net": 1.5,
+    ...                        "upper": 1.5, "lipschitz": {"exact": 1.6}})
+    ['e: lower 1.6000000000000001 (exact) > upper 1.5 (U)']
     """
     key = rec.get("key", "?")
     lip = rec.get("lipschitz") or {}
     if rec.get("kind") == "curve":
         lows = [("L", rec.get("L")), ("R1", rec.get("R1")), ("pair", rec.get("pair")),
                 ("L_net", rec.get("L_net"))]
-        return bracket_violations(key, lows, [("U", rec.get("upper"))])
+        ups = [("U", rec.get("upper")), ("U_cert", rec.get("U_cert"))]
+        ex = [("exact", lip.get("exact"))]
+        return (bracket_violations(key, lows, ups) + bracket_violations(key, lows, ex)
+                + bracket_violations(key, ex, ups))
     ups = [("construction", rec.get("construction_upper")),
            ("toolkit", rec.get("toolkit_upper")), ("upper", rec.get("upper"))]
     return bracket_violations(key, [("toolkit", lip.get("lower"))], ups)

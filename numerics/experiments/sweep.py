@@ -16,7 +16,11 @@ object:
 - ``fit``: the construction's or the training's report (exactness condition,
   errors, iterations, certified upper bounds);
 - ``lipschitz``: :func:`numerics.lipschitz.lipschitz_report` on the ball
-  :math:`B_1` (``.to_dict()``);
+  :math:`B_1` (``.to_dict()``); with ``exact_time_limit`` > 0 seconds, branch and
+  bound (``exact="bnb"``) under that budget: ``lipschitz.exact`` is the closed
+  bracket's value (null unless it closed), ``lipschitz.bnb`` its summary (``nodes``,
+  ``seconds``, ``gap``, ``status``, ...), and its certified bracket tightens
+  ``lipschitz.lower``/``upper``;
 - ``certificates``: every certificate of :func:`numerics.certify.certify`
   (``.to_dict()``), and ``proven_lower``: the largest certified lower bound
   that applies to :math:`\mathrm{Lip}_{B_1}` (quantities
@@ -64,7 +68,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics._validate import as_positive_int
+from numerics._validate import as_finite_float, as_positive_int
 from numerics.records import append_record, load_records  # re-exported: the sweep file's I/O
 from numerics.records import repair as _repair  # noqa: F401 - used by tests
 
@@ -223,7 +227,8 @@ def _proven_lower(certs: list[dict]) -> tuple[float | None, str | None]:
     return best, which
 
 
-def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) -> dict:
+def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True,
+            exact_time_limit: float = 0.0) -> dict:
     """Execute one run and return its record (never raises on a numerical
     failure: the record then has ``status='error'`` and the traceback's last
     line in ``error``).
@@ -236,6 +241,9 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
         25 ascent steps instead of 256 and 60).
     certificates : bool
         Apply :func:`numerics.certify.certify`.
+    exact_time_limit : float
+        Seconds of branch and bound per run (0: off, the default "auto" exact mode:
+        enumeration for d <= 3); piecewise-linear networks only.
     """
     from numerics.data import random_dataset
     from numerics.domain import Domain
@@ -255,6 +263,8 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True) ->
             rec["k"] = net.k
             rec["sqrt_n_over_k"] = math.sqrt(spec.n / net.k)
             effort = {"n_random": 64, "steps": 25} if light else {}
+            if exact_time_limit > 0 and net.activation.is_piecewise_linear:
+                effort.update(exact="bnb", time_limit=exact_time_limit)
             rep = lipschitz_report(net, Domain.ball(1.0), X=D.X, seed=spec.seed, **effort)
             rec["lipschitz"] = rep.to_dict()
             ups = [u for u in (rep.upper, c_upper) if u is not None and np.isfinite(u)]
@@ -289,7 +299,10 @@ def check_record(rec: dict, *, exact: bool = True, rel_exact: float = 1e-6) -> l
     (:func:`numerics.experiments.consistency.bracket_violations`). With ``exact``,
     also the enumerated exact value (d <= 3), a floating-point evaluation at a
     region boundary and not a certified number: it must lie in the certified
-    bracket up to ``rel_exact``. :func:`run_sweep` applies the certified part
+    bracket up to ``rel_exact``. An exact value from a closed branch and bound
+    (``lipschitz.bnb`` present) is a certified number, the closed bracket's lower end:
+    it is compared like the bracket, exactly (every lower <= exact <= every upper), in
+    the certified part too. :func:`run_sweep` applies the certified part
     (``exact=False``) to every record.
 
     >>> check_record({"key": "x", "lipschitz": {"lower": 2.0, "upper": 3.0, "exact": None},
@@ -309,7 +322,10 @@ def check_record(rec: dict, *, exact: bool = True, rel_exact: float = 1e-6) -> l
     ups = [("toolkit", lip.get("upper")), ("construction", rec.get("construction_upper"))]
     bad = bracket_violations(rec["key"], lows, ups)
     ex = lip.get("exact")
-    if exact and ex is not None:
+    if ex is not None and lip.get("bnb") is not None:  # certified: compared exactly
+        bad += bracket_violations(rec["key"], lows, [("exact", ex)])
+        bad += bracket_violations(rec["key"], [("exact", ex)], ups)
+    elif exact and ex is not None:
         ups = [(n, u) for n, u in ups if u is not None]
         pairs = [(ex, "exact", up, un) for un, up in ups]
         pairs += [(lo, ln, ex, "exact") for ln, lo in lows if lo is not None]
@@ -348,7 +364,7 @@ class SweepSummary:
 def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
               resume: bool = True, progress: bool = True, light: bool = False,
               certificates: bool = True, scheduler: str | None = None,
-              dask_local: int | None = None) -> SweepSummary:
+              dask_local: int | None = None, exact_time_limit: float = 0.0) -> SweepSummary:
     """Run every spec whose key is not yet in ``path`` through the grid runner
     (:func:`numerics.experiments.runner.run_grid`); records are appended as
     runs finish.
@@ -365,7 +381,8 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
         With False the file is started afresh.
     progress : bool
         Count, rate and ETA on stderr, one line per finished run.
-    light, certificates : passed to :func:`run_one`.
+    light, certificates, exact_time_limit : passed to :func:`run_one`
+        (``exact_time_limit``: seconds of branch and bound per run, >= 0, 0 = off).
     scheduler, dask_local
         A Dask cluster instead of local processes
         (:func:`numerics.experiments.runner.open_executor`).
@@ -383,8 +400,10 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
     from numerics.experiments.runner import run_grid
 
     workers = as_positive_int(workers, "workers")
+    exact_time_limit = as_finite_float(exact_time_limit, "exact_time_limit", nonnegative=True)
     res = run_grid(list(specs), functools.partial(run_one, light=light,
-                                                  certificates=certificates),
+                                                  certificates=certificates,
+                                                  exact_time_limit=exact_time_limit),
                    path, workers=workers, scheduler=scheduler, dask_local=dask_local,
                    resume=resume, progress=progress, label="sweep", check=_check_certified)
     return SweepSummary(res.path, res.total, res.skipped, res.ran, len(res.errors),

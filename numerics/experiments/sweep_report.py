@@ -4,7 +4,11 @@ r"""Tables, slopes and the size--robustness figure of a sweep
 **Slopes.** :func:`fit_slopes` regresses :math:`\log \mathrm{Lip}` on
 :math:`\log k` per (method, n, d) over exactly-interpolating runs (OLS, 95%
 t-interval for the slope); the law of robustness predicts slope -1/2 for the
-best possible networks.
+best possible networks. Where the exact constant is known (``lipschitz.exact``: a
+closed branch and bound, or the enumeration for d <= 3) it replaces both ends of the
+bracket: ``value="upper"`` is the exact value where closed and the certified upper
+bound otherwise, and every slope says how many of its points were exact
+(``exact_points``).
 
 Examples
 --------
@@ -38,8 +42,8 @@ def _lip_value(rec: dict, which: str) -> float | None:
             v = lip["exact"]
         else:
             v = max(x for x in (lip.get("lower"), rec.get("proven_lower"), 0.0) if x is not None)
-    elif which == "upper":
-        v = rec.get("upper")
+    elif which == "upper":  # the exact value where known, else the certified upper bound
+        v = lip["exact"] if lip.get("exact") is not None else rec.get("upper")
     else:
         raise ValueError(f"value: expected 'lower' or 'upper', got {which!r}")
     return float(v) if v is not None and v > 0 else None
@@ -52,7 +56,7 @@ def fit_slopes(records: Sequence[dict], *, value: str = "lower", level: float = 
     ``value``: ``'lower'`` (the best certified lower bound of the network: its
     exact value when enumerated, else the larger of the toolkit's witnessed
     lower bound and the best applicable certificate ``proven_lower``) or
-    ``'upper'`` (best certified upper bound). Groups
+    ``'upper'`` (the exact value where known, else the best certified upper bound). Groups
     with fewer than two distinct k get no slope. The interval is the
     ``level`` t-interval :math:`\hat\beta \pm t_{m-2}\,\mathrm{se}`
     (None when only two points).
@@ -60,7 +64,8 @@ def fit_slopes(records: Sequence[dict], *, value: str = "lower", level: float = 
     Returns
     -------
     list of dict
-        Keys ``method, n, d, slope, intercept, ci_low, ci_high, points, ks``.
+        Keys ``method, n, d, slope, intercept, ci_low, ci_high, points, ks`` and
+        ``exact_points`` (how many points used an exact value).
 
     Examples
     --------
@@ -80,7 +85,7 @@ def fit_slopes(records: Sequence[dict], *, value: str = "lower", level: float = 
             continue
         v = _lip_value(r, value)
         if v is not None:
-            groups[(r["method"], r["n"], r["d"])].append((r["k"], v))
+            groups[(r["method"], r["n"], r["d"])].append((r["k"], v, _is_exact(r)))
     out = []
     for (method, n, d), pts in sorted(groups.items()):
         ks = np.array([p[0] for p in pts], dtype=float)
@@ -99,8 +104,14 @@ def fit_slopes(records: Sequence[dict], *, value: str = "lower", level: float = 
                     "intercept": float(res.intercept),
                     "ci_low": None if lo is None else float(lo),
                     "ci_high": None if hi is None else float(hi),
-                    "points": m, "ks": sorted({int(k) for k in ks}), "value": value})
+                    "points": m, "ks": sorted({int(k) for k in ks}), "value": value,
+                    "exact_points": sum(p[2] for p in pts)})
     return out
+
+
+def _is_exact(rec: dict) -> bool:
+    """Whether the record carries an exact Lipschitz constant."""
+    return (rec.get("lipschitz") or {}).get("exact") is not None
 
 
 def sweep_table_rows(records: Sequence[dict]) -> list[dict]:
@@ -126,6 +137,7 @@ def sweep_table_rows(records: Sequence[dict]) -> list[dict]:
                      "lip_lower": med([_lip_value(r, "lower") for r in ex]),
                      "lip_upper": med([_lip_value(r, "upper") for r in ex]),
                      "bracket": med([_bracket(r) for r in ex]),
+                     "lip_exact": sum(_is_exact(r) for r in ex),
                      "proven_lower": med([r.get("proven_lower") for r in ex])})
     return rows
 
@@ -144,15 +156,18 @@ def sweep_table(records: Sequence[dict], *, caption: str | None = None) -> str:
     cols = [("n", "$n$"), ("d", "$d$"), ("method", "method"), ("k", "$k$"),
             ("runs", "runs"), ("exact", "exact fits"), ("sqrt_n_over_k", r"$\sqrt{n/k}$"),
             ("proven_lower", "proven lower"), ("lip_lower", r"Lip$_{B_1}\ge$"),
-            ("lip_upper", r"Lip$_{B_1}\le$"), ("bracket", "upper/lower")]
+            ("lip_upper", r"Lip$_{B_1}\le$"), ("bracket", "upper/lower"),
+            ("lip_exact", "exact Lip")]
     caption = caption or (r"Interpolating networks on random data ($x_i$ uniform on "
                           r"$S^{d-1}$, Rademacher labels): medians over exact fits of the "
                           r"certified bracket of $\mathrm{Lip}_{B_1}$ and of the best proven "
                           r"lower bound; method: the interpolant (constructions C1--C5 of "
                           r"docs/mathematics.md, or L-BFGS training, plain or with a path-norm "
                           r"penalty), $k$ its neurons; runs: seeds; exact fits: runs that "
-                          r"interpolate exactly, over which the medians are taken.")
-    return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrrr")
+                          r"interpolate exactly, over which the medians are taken; exact Lip: "
+                          r"how many of them have an exact Lipschitz constant (branch and "
+                          r"bound closed, or enumeration), used at both ends of the bracket.")
+    return render_table(rows, cols, caption=caption, label="tab:sweep", align="rrlrrrrrrrrr")
 
 
 _STYLE = {"C1": ("o", "C0"), "C2": ("s", "C1"), "C3": ("^", "C2"), "C4": ("D", "C3"),
@@ -164,8 +179,9 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
     r"""Lipschitz constant on :math:`B_1` against k, log-log, one panel per
     (n, d): every exact run (markers), per-method medians (lines), the
     reference :math:`\sqrt{n/k}`, the proven lower bounds of each run (grey
-    triangles; from :mod:`numerics.certify`) and the fitted slopes with
-    their 95% intervals in the legend. Writes ``out_base.png`` and
+    triangles; from :mod:`numerics.certify`), black rings around points whose
+    constant is exact (closed branch and bound or enumeration), and the fitted slopes
+    with their 95% intervals in the legend. Writes ``out_base.png`` and
     ``out_base.pdf``; returns both paths."""
     import matplotlib
 
@@ -185,7 +201,8 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
               and r.get("k")]
         ks_all = sorted({r["k"] for r in rs}) or [1, n]
         for method in METHODS:
-            pts = [(r["k"], _lip_value(r, value)) for r in rs if r["method"] == method]
+            pts = [(r["k"], _lip_value(r, value), _is_exact(r)) for r in rs
+                   if r["method"] == method]
             pts = [p for p in pts if p[1] is not None]
             if not pts:
                 continue
@@ -198,8 +215,12 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
                 label += f": slope {s['slope']:.2f}{ci}"
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
                        alpha=0.6, s=22, label=label)
+            ex_pts = [p for p in pts if p[2]]
+            if ex_pts:
+                ax.scatter([p[0] for p in ex_pts], [p[1] for p in ex_pts], marker="o",
+                           facecolors="none", edgecolors="k", s=60, lw=0.8)
             byk = defaultdict(list)
-            for k, v in pts:
+            for k, v, _ in pts:
                 byk[k].append(v)
             kk = sorted(byk)
             if len(kk) > 1:

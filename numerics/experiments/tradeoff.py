@@ -11,7 +11,11 @@ For data :math:`x_i` uniform on :math:`S^{d-1}` with Rademacher labels
   non-increasing in k up to the tolerance of the multiplier optimization). Every point is
   an exact interpolant (:math:`\max_i|f_k(x_i) - y_i| \le 10^{-9}`) whose weights and
   certificate (LipSDP multipliers) are saved beside the JSON-lines file and re-verified by
-  :func:`verify_curve` in a separate call. Since
+  :func:`verify_curve` in a separate call. With ``exact_time_limit`` > 0, branch and
+  bound (:mod:`numerics.lipschitz.bnb`) runs on the network under that budget; where its
+  bracket closes, U(k) is the exact constant (the smaller of the two certified numbers,
+  so never larger than the certificate's ``U_cert``), recorded in ``lipschitz.exact``
+  with ``lipschitz.bnb`` and the witness. Since
   :math:`f_k` interpolates, :math:`U(k) \ge \min\{\mathrm{Lip}_{B_1}(f): f\in F_k,
   f(x_i) = y_i\}`.
 - **L(k)**: the best proven lower bound on that minimum, i.e. valid for *every* k-neuron
@@ -67,6 +71,7 @@ from numerics.construct import prune_candidates, split_neuron
 from numerics.domain import Domain
 from numerics.experiments.consistency import check_tradeoff_record
 from numerics.experiments.runner import apply_check
+from numerics.experiments.tradeoff_exact import _exact_fields, recheck_exact
 from numerics.models import TwoLayerNet
 
 __all__ = [
@@ -76,6 +81,7 @@ __all__ = [
     "data_lower_bounds",
     "default_ks",
     "load_point",
+    "recheck_exact",
     "run_tradeoff",
     "verify_curve",
 ]
@@ -201,21 +207,25 @@ def _closest_opposite_distance(pos: np.ndarray, neg: np.ndarray, *, candidates: 
     return float(np.min(rounding.up(rounding._norm_up(diff, 2.0) * (1 + rounding.U))))
 
 
-def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool) -> tuple[float, str]:
-    """Best certified lower bound on Lip_B1 of this network (witnessed search and
-    applicable non-probabilistic certificates)."""
+def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool,
+               exact_time_limit: float = 0.0) -> tuple[float, str, object]:
+    """Best certified lower bound on Lip_B1 of this network (witnessed search, branch
+    and bound when ``exact_time_limit`` > 0, and applicable non-probabilistic
+    certificates), its source and the report."""
     from numerics.certify import certify
     from numerics.experiments.sweep import BALL_QUANTITIES
     from numerics.lipschitz import lipschitz_report
 
     effort = {"n_random": 64, "steps": 25} if light else {}
-    rep = lipschitz_report(net, _BALL, X=X, seed=seed, exact=False, **effort)
+    effort.update({"exact": "bnb", "time_limit": exact_time_limit} if exact_time_limit > 0
+                  else {"exact": False})
+    rep = lipschitz_report(net, _BALL, X=X, seed=seed, **effort)
     best, which = float(rep.lower), f"toolkit ({rep.lower_method})"
     for c in certify(net, X, y):
         if (c.bound.direction == "lower" and c.value is not None and c.probability is None
                 and c.bound.quantity in BALL_QUANTITIES and c.value > best):
             best, which = float(c.value), c.bound.key
-    return best, which
+    return best, which, rep
 
 
 # ---------------------------------------------------------------------------
@@ -310,7 +320,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
                  starts=("fit", "C1", "C4"), fit_seeds=(0,), outer: int = 8,
                  inner: int = 1000, refine: int = 0, light: bool = False,
                  constructions: bool = True, population: int = 1,
-                 continuation: str = "forward",
+                 continuation: str = "forward", exact_time_limit: float = 0.0,
                  progress: bool = False, resume: bool = True) -> list[dict]:
     r"""Compute (or resume) one panel of the curve and return its records.
 
@@ -336,6 +346,9 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         or merged (most parallel), :func:`numerics.construct.minlip_moves.prune_candidates`;
         a record is replaced (same key, last one wins) only when its U improves, and
         marked done either way (resume skips it).
+    exact_time_limit : float
+        Seconds of branch and bound per point (0: off): where it closes, U(k) is the
+        exact constant (``lipschitz.exact``, ``lipschitz.bnb``).
     progress : bool
         One line per width on stderr.
     resume : bool
@@ -346,10 +359,12 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     list of dict
         Every record of this panel in ``path``.
     """
+    from numerics._validate import as_finite_float
     from numerics.data import random_dataset
     from numerics.records import append_record, load_records, repair
 
     n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
+    etl = as_finite_float(exact_time_limit, "exact_time_limit", nonnegative=True)
     ks = sorted({as_positive_int(k, "ks") for k in ks})
     if not ks:
         raise ValueError("ks: needs at least one width")
@@ -365,6 +380,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     D = random_dataset(n, d, seed=seed)
     opts = {"starts": starts, "seeds": fit_seeds, "outer": outer, "inner": inner,
             "refine": refine, "population": population}
+    light = (light, etl)  # the lower-bound effort: search effort, branch and bound budget
     best = {}
     for k in ks:
         key = _key(n, d, k, CURVE_METHOD, seed)
@@ -413,6 +429,7 @@ def _curve_point(D, k: int, seed: int, path: Path, key: str, extra, opts: dict, 
            "L": lb["L"], "L_key": lb["L_key"], "R1": lb["R1"], "pair": lb["pair"],
            "R2": lb["R2"], "R2_sharp": lb["R2_sharp"], "cited": lb["cited"]}
     net = None
+    light, etl = light
     try:
         res = min_lipschitz_interpolant(D.X, D.y, k, extra_starts=extra, **opts)
         rec["candidates"] = res.candidates
@@ -421,14 +438,16 @@ def _curve_point(D, k: int, seed: int, path: Path, key: str, extra, opts: dict, 
             rec.update(status="failed", upper=None, lipschitz=None)
         else:
             net = res.net
-            U = res.certificate.value
-            Ln, Ln_key = _net_lower(net, D.X, D.y, seed, light)
-            rec.update(status="exact", upper=U, U=U, cert_method=res.certificate.method,
+            U_cert = res.certificate.value
+            Ln, Ln_key, rep = _net_lower(net, D.X, D.y, seed, light, etl)
+            U, lip = _exact_fields(rep, U_cert, etl)
+            rec.update(status="exact", upper=U, U=U, U_cert=U_cert,
+                       cert_method=res.certificate.method,
                        cert_others=res.certificate.others, start=res.start,
                        max_error=res.max_error, L_net=Ln, L_net_key=Ln_key,
                        gap=U / lb["L"], gap_net=U / Ln if Ln > 0 else None,
                        spectral_proxy=float(np.linalg.norm(net.a) * np.linalg.norm(net.W, 2)),
-                       lipschitz={"lower": Ln, "upper": U, "exact": None},
+                       lipschitz={"lower": Ln, "upper": U, **lip},
                        net_file=_save_point(path, key + net_suffix, net, res.certificate))
         rec["error"] = None
     except Exception as exc:  # recorded, the curve goes on
@@ -482,8 +501,13 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
     r"""Re-verify every U(k) point of a curve file in a fresh call: regenerate the data
     from (n, d, seed), load each saved network and certificate, and run
     :func:`numerics.construct.min_lipschitz.verify_point` (exact fit to 1e-9, certificate
-    re-checked from the weights; a record whose value differs from the saved one is
-    checked at the record's value). Returns ``{key: PointCheck}``.
+    re-checked from the weights at the record's ``upper``, so a record whose value
+    differs from the saved one is checked at the record's value). Where branch and bound
+    closed (``lipschitz.exact``), U is the exact constant: the certificate is checked at
+    its own value ``U_cert`` and the closed bracket is re-checked from the saved weights
+    by :func:`numerics.experiments.tradeoff_exact.recheck_exact` (the witness re-verified,
+    branch and bound re-run: its upper bound must not exceed U). Returns
+    ``{key: PointCheck}``.
     """
     from dataclasses import replace
 
@@ -502,6 +526,11 @@ def verify_curve(path: str | Path, *, recompute: bool = False) -> dict:
             data[sig] = random_dataset(r["n"], r["d"], seed=r["seed"])
         D = data[sig]
         net, cert = load_point(path, r)
-        cert = replace(cert, value=float(r["upper"]))
-        out[r["key"]] = verify_point(net, D.X, D.y, cert, recompute=recompute)
+        closed = (r.get("lipschitz") or {}).get("exact") is not None
+        cert = replace(cert, value=float(r["U_cert"] if closed else r["upper"]))
+        chk = verify_point(net, D.X, D.y, cert, recompute=recompute)
+        if closed:
+            reasons = recheck_exact(net, r, X=D.X)
+            chk = replace(chk, ok=chk.ok and not reasons, reasons=chk.reasons + tuple(reasons))
+        out[r["key"]] = chk
     return out

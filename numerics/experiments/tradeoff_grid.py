@@ -24,7 +24,8 @@ the grid file ``tradeoff_grid.jsonl`` holds one summary record per curve, keyed 
 with the (k, d) weights; a point costs about
 ``SECONDS_PER_UNIT * calls * outer * inner * n * k * d`` seconds (calls:
 ``len(starts) + refine`` in the increasing pass, ``2 + refine`` in the decreasing
-one), plus ``SECONDS_PER_POINT`` for its lower bounds and certificates. The
+one), plus ``SECONDS_PER_POINT`` for its lower bounds and certificates and at most
+``exact_time_limit`` for branch and bound. The
 constants were measured on the development machine (see :data:`SECONDS_PER_UNIT`).
 
 Examples
@@ -56,22 +57,24 @@ __all__ = ["CONFIGS", "SECONDS_PER_POINT", "SECONDS_PER_UNIT", "CurveSpec", "cur
 #: n/F^2 ~ n/4.5, while fitting needs only k >= n/(d+1). ``full``: n = 2048, d = 64 (F =
 #: 2.12, 2.21, 2.16 on seeds 0, 1, 2: window k in [31.5, 421-455]), widths 32 ... 512,
 #: i.e. the decade 32-320 inside the window and one width beyond it; and the former
-#: full panel n = 256, d = 64 (window [3.9, 59-69]).
+#: full panel n = 256, d = 64 (window [3.9, 59-69]). ``exact_time_limit``: seconds of
+#: branch and bound per point (0 = off); where it closes, U(k) is the exact constant
+#: (small in ``fast`` so that ``robustlaw reproduce`` stays under five minutes).
 CONFIGS = {
     "fast": {"panels": [(32, 64)], "seeds": (0,), "ks": [2, 4, 6, 8, 12, 16, 32],
              "outer": 3, "inner": 200, "refine": 1, "population": 2,
              "continuation": "both", "starts": ("fit", "C4"), "light": True,
-             "per_octave": 2},
+             "per_octave": 2, "exact_time_limit": 2.0},
     "seeds": {"panels": [(32, 64)], "seeds": (0, 1, 2), "ks": [2, 3, 4, 6, 8, 12, 16, 32],
               "outer": 4, "inner": 300, "refine": 2, "population": 2,
               "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
-              "per_octave": 2},
+              "per_octave": 2, "exact_time_limit": 10.0},
     "full": {"panels": [(256, 64), (2048, 64)], "seeds": (0, 1, 2),
              "ks": {(256, 64): [4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128],
                     (2048, 64): [32, 45, 64, 91, 128, 181, 256, 362, 512]},
              "outer": 4, "inner": 1000, "refine": 2, "population": 2,
              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
-             "per_octave": 2},
+             "per_octave": 2, "exact_time_limit": 60.0},
 }
 
 #: Seconds per (L-BFGS iteration budget x n x k x d) of the curve search, and the fixed
@@ -90,7 +93,9 @@ SECONDS_PER_POINT = 3.6
 class CurveSpec:
     """One curve: panel (n, d), data ``seed``, widths ``ks`` and the search options of
     :func:`numerics.experiments.tradeoff.run_tradeoff`; ``path`` is its points file.
-    ``progress`` (one line per width on stderr) is not part of the key."""
+    ``progress`` (one line per width on stderr) is not part of the key, nor is
+    ``exact_time_limit`` when 0 (so the keys of curves without branch and bound are
+    unchanged)."""
 
     n: int
     d: int
@@ -107,6 +112,7 @@ class CurveSpec:
     population: int = 1
     continuation: str = "forward"
     progress: bool = False
+    exact_time_limit: float = 0.0
 
     @property
     def key(self) -> str:
@@ -114,6 +120,8 @@ class CurveSpec:
 
         opts = {k: v for k, v in asdict(self).items()
                 if k not in ("n", "d", "seed", "path", "progress")}
+        if not self.exact_time_limit:
+            opts.pop("exact_time_limit")
         return f"curve|n={self.n}|d={self.d}|seed={self.seed}|{_tag(opts)}"
 
 
@@ -139,7 +147,8 @@ def curve_specs(cfg: dict, out_dir: str | Path, *, seeds=None,
                 int(n), int(d), int(seed), ks, str(out / f"tradeoff_n{n}_d{d}_s{seed}.jsonl"),
                 starts=tuple(cfg["starts"]), outer=cfg["outer"], inner=cfg["inner"],
                 refine=cfg["refine"], light=cfg["light"], population=cfg["population"],
-                continuation=cfg["continuation"], progress=progress))
+                continuation=cfg["continuation"], progress=progress,
+                exact_time_limit=float(cfg.get("exact_time_limit", 0.0))))
     return specs
 
 
@@ -153,12 +162,16 @@ def run_curve(spec: CurveSpec) -> dict:
                         starts=spec.starts, fit_seeds=spec.fit_seeds, outer=spec.outer,
                         inner=spec.inner, refine=spec.refine, light=spec.light,
                         constructions=spec.constructions, population=spec.population,
-                        continuation=spec.continuation, progress=spec.progress, resume=True)
+                        continuation=spec.continuation, exact_time_limit=spec.exact_time_limit,
+                        progress=spec.progress, resume=True)
     errors = [r["key"] for r in recs if r.get("status") == "error"]
     incons = [r["key"] for r in recs if r.get("status") == "inconsistent"]
     rec = {"n": spec.n, "d": spec.d, "seed": spec.seed, "ks": list(spec.ks),
            "path": spec.path, "points": sum(r.get("kind") == "curve" for r in recs),
            "error_points": errors, "inconsistent_points": incons,
+           "exact_points": sum(r.get("kind") == "curve"
+                               and (r.get("lipschitz") or {}).get("exact") is not None
+                               for r in recs),
            "seconds": sum(float(r.get("seconds") or 0.0) for r in recs)}
     if errors:
         rec.update(status="error", error="points raised: " + ", ".join(errors))
@@ -186,7 +199,8 @@ def estimate_seconds(cfg: dict, *, seeds=None, workers: int = 1) -> float:
         back = ks[:-1] if calls_bwd else []
         work = sum(calls_fwd * it * n * k * d for k in ks) + \
             sum(calls_bwd * it * n * k * d for k in back)
-        return SECONDS_PER_UNIT * work + SECONDS_PER_POINT * (len(ks) + len(back))
+        per_point = SECONDS_PER_POINT + float(cfg.get("exact_time_limit", 0.0))
+        return SECONDS_PER_UNIT * work + per_point * (len(ks) + len(back))
 
     times = sorted((curve(n, d) for n, d in cfg["panels"]
                     for _ in (cfg["seeds"] if seeds is None else seeds)), reverse=True)

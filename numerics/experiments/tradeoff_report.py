@@ -34,7 +34,9 @@ __all__ = ["law_window", "plot_curve", "slope_over_seeds", "tradeoff_slope", "tr
 
 def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
     r"""Slope of :math:`\log U(k)` against :math:`\log k` per (n, d) with its
-    ``level`` t-interval (:func:`numerics.experiments.sweep.fit_slopes` on the U(k) records).
+    ``level`` t-interval (:func:`numerics.experiments.sweep.fit_slopes` on the U(k) records):
+    U(k) is the exact constant where branch and bound closed, the certified upper bound
+    otherwise; ``exact_points`` counts the exact ones.
 
     >>> recs = [{"method": "minlip", "kind": "curve", "n": 9, "d": 3, "k": k,
     ...          "status": "exact", "upper": 2 * k ** -0.5,
@@ -56,6 +58,8 @@ def tradeoff_table_rows(records: Sequence[dict]) -> list[dict]:
         rows.append({"n": r["n"], "d": r["d"], "seed": r.get("seed", 0), "k": r["k"],
                      "sqrt": r["sqrt_n_over_k"], "floor": r.get("pair"),
                      "U": r.get("upper"),
+                     "exact": "yes" if (r.get("lipschitz") or {}).get("exact") is not None
+                     else "",
                      "cert": display_name(r.get("cert_method") or r["status"]),
                      "L": r["L"], "L_key": r["L_key"], "gap": r.get("gap"),
                      "L_net": r.get("L_net"), "gap_net": r.get("gap_net"),
@@ -69,20 +73,22 @@ def tradeoff_table(records: Sequence[dict], *, caption: str | None = None) -> st
 
     cols = [("n", "$n$"), ("d", "$d$"), ("seed", "seed"), ("k", "$k$"),
             ("sqrt", r"$\sqrt{n/k}$"), ("floor", "floor"),
-            ("U", "$U(k)$"), ("cert", "certificate"), ("L", "$L(k)$"), ("L_key", "from"),
+            ("U", "$U(k)$"), ("exact", "exact"), ("cert", "certificate"), ("L", "$L(k)$"),
+            ("L_key", "from"),
             ("gap", "$U/L$"), ("L_net", r"$L_{\mathrm{net}}$"),
             ("gap_net", r"$U/L_{\mathrm{net}}$"),
             ("proxy", r"$\|a\|\|W\|_{\mathrm{op}}$"), ("R2", "R2")]
     caption = caption or (
         r"Certified tradeoff curve on $B_1$ (data uniform on $S^{d-1}$, Rademacher labels). "
         r"$U(k)$: certified upper bound of an exact $k$-neuron interpolant found by "
-        r"minimum-Lipschitz interpolation; $L(k)$: proven lower bound for every $k$-neuron "
+        r"minimum-Lipschitz interpolation (exact: branch and bound closed, $U(k)$ is then "
+        r"the network's exact constant); $L(k)$: proven lower bound for every $k$-neuron "
         r"interpolant (R1 with $r=\min(k,d)$, or the pair bound); floor: the pair-quotient "
         r"floor $2/\min\|x_i-x_j\|$ over opposite labels (every interpolant); $L_{\mathrm{net}}$: "
         r"certified lower bound of the network found. R2 bounds the spectral proxy "
         r"$\|a\|\|W\|_{\mathrm{op}}$ of every interpolant with probability $\ge 0.85$, not Lip.")
     return render_table(tradeoff_table_rows(records), cols, caption=caption,
-                        label="tab:certified-tradeoff", align="rrrrrrrlrlrrrrr", size="small")
+                        label="tab:certified-tradeoff", align="rrrrrrrllrlrrrrr", size="small")
 
 
 def law_window(n: int, d: int, floor: float) -> tuple[float, float]:
@@ -147,6 +153,11 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
             ax.plot([r["k"] for r in ex], [r["L_net"] for r in ex], "v", color="C4", ms=5,
                     alpha=1.0 if i == 0 else 0.45, zorder=3,
                     label="certified lower bound of that network" if i == 0 else None)
+            closed = [r for r in ex if (r.get("lipschitz") or {}).get("exact") is not None]
+            if closed:
+                ax.plot([r["k"] for r in closed], [r["upper"] for r in closed], "o",
+                        color="C0", ms=7, zorder=4, alpha=1.0 if i == 0 else 0.45,
+                        label="exact constant (branch and bound closed)" if i == 0 else None)
     first = [r for r in cur if r.get("seed", 0) == seeds[0]] if seeds else []
     if first:
         ax.plot([r["k"] for r in first], [r["L"] for r in first], "-", color="k", lw=2,

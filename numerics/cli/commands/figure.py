@@ -32,8 +32,13 @@ def make_outputs(records, out_dir, *, value: str = "lower") -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     files = plot_tradeoff(records, out / "tradeoff", value=value)
     files.append(write_text_atomic(out / "sweep_table.tex", sweep_table(records)))
+    ran = [r for r in records if (r.get("lipschitz") or {}).get("bnb") is not None]
     slopes = {"value": value, "slopes": fit_slopes(records, value=value),
-              "slopes_upper": fit_slopes(records, value="upper")}
+              "slopes_upper": fit_slopes(records, value="upper"),
+              "exact_points": sum((r.get("lipschitz") or {}).get("exact") is not None
+                                  for r in records),
+              "bnb_closed": sum(r["lipschitz"].get("exact") is not None for r in ran),
+              "bnb_run": len(ran)}
     files.append(write_json_atomic(out / "slopes.json", slopes, indent=2))
     return files
 
@@ -47,7 +52,8 @@ def run(args) -> dict:
     slopes = fit_slopes(records, value=args.value)
     lines = [f"{s['method']:>8} n={s['n']} d={s['d']}: slope {s['slope']:+.3f}"
              + ("" if s["ci_low"] is None else f" [{s['ci_low']:+.3f}, {s['ci_high']:+.3f}]")
-             + f" over k in {s['ks']}" for s in slopes]
+             + f" over k in {s['ks']} ({s['exact_points']} of {s['points']} points exact)"
+             for s in slopes]
     lines.append("wrote " + ", ".join(str(f) for f in files))
     return {"files": [str(f) for f in files], "slopes": slopes, "records": len(records),
             "text": "\n".join(lines)}

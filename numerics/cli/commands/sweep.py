@@ -27,12 +27,17 @@ NAME = "sweep"
 HELP = "sweep interpolating constructions and trained networks over (n, d, k, method, seed)"
 REPRODUCE_ORDER = 50
 
-#: The fast default configuration of ``robustlaw reproduce`` (one panel, two seeds).
+#: The fast default configuration of ``robustlaw reproduce`` (one panel, two seeds);
+#: ``exact_time_limit``: seconds of branch and bound per run (0 = off; small here so
+#: that ``robustlaw reproduce`` stays under five minutes).
 FAST = {"ns": [40], "ds": [80], "ks": [4, 8, 16, 32, 64],
-        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1]}
-#: The full configuration: two sample sizes, a wider range of k, five seeds.
+        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1],
+        "exact_time_limit": 1.0}
+#: The full configuration: two sample sizes, a wider range of k, five seeds, 60 s of
+#: branch and bound per run.
 FULL = {"ns": [40, 100], "ds": [80], "ks": [4, 8, 16, 32, 64, 128, 256],
-        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1, 2, 3, 4]}
+        "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1, 2, 3, 4],
+        "exact_time_limit": 60.0}
 CONFIGS = {"fast": FAST, "full": FULL}
 #: Library argument names -> the options as typed (for error messages).
 ERROR_NAMES = {"ns": "--n", "ds": "--d", "ks": "--k", "methods": "--methods",
@@ -62,16 +67,34 @@ def register(parser):
                         help="less effort in the Lipschitz lower-bound search")
     parser.add_argument("--no-certificates", action="store_true",
                         help="skip numerics.certify.certify")
+    parser.add_argument("--exact-time-limit", type=float, default=None,
+                        help="seconds of branch and bound per run for exact Lipschitz "
+                             "constants (0 = off; default: the configuration's, fast 1, "
+                             "full 60)")
 
 
 def grid(args) -> dict:
     """The grid axes: the ``--config`` grid with the axes given on the command line."""
     cfg = dict(CONFIGS[args.config])
+    cfg.pop("exact_time_limit", None)
     for key, opt in (("ns", "n"), ("ds", "d"), ("ks", "k"), ("methods", "methods"),
                      ("seeds", "seeds")):
         if getattr(args, opt) is not None:
             cfg[key] = getattr(args, opt)
     return cfg
+
+
+def exact_budget(args) -> float:
+    """Seconds of branch and bound per run: ``--exact-time-limit`` or the configuration's;
+    ValueError naming ``--exact-time-limit`` when negative or not finite."""
+    import math
+
+    v = getattr(args, "exact_time_limit", None)
+    if v is None:
+        return float(CONFIGS[args.config].get("exact_time_limit", 0.0))
+    if not math.isfinite(v) or v < 0:
+        raise ValueError(f"--exact-time-limit: must be a finite number >= 0, got {v:g}")
+    return float(v)
 
 
 def run(args) -> dict:
@@ -80,19 +103,27 @@ def run(args) -> dict:
     specs = expand_grid(**grid(args))
     s = run_sweep(specs, args.out, resume=not args.no_resume, progress=not args.quiet,
                   light=args.light, certificates=not args.no_certificates,
-                  **executor_options(args))
+                  exact_time_limit=exact_budget(args), **executor_options(args))
     counts: dict[str, int] = {}
     for r in s.records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
+    closed = exact_count(s.records)
     text = (f"{s.total} runs ({s.skipped} already recorded, {s.ran} run, {s.errors} errors) "
             f"in {s.seconds:.1f}s ({s.runs_per_minute:.1f} runs/min); status: {counts}; "
-            f"wrote {s.path}")
+            f"branch and bound closed {closed[0]} of {closed[1]}; wrote {s.path}")
     if s.failure_text:
         text += "\n" + s.failure_text
     return {"files": [s.path], "total": s.total, "skipped": s.skipped, "ran": s.ran,
             "errors": s.errors, "seconds": s.seconds, "runs_per_minute": s.runs_per_minute,
-            "status_counts": counts, "failed": s.failed, "inconsistent": s.inconsistent,
+            "status_counts": counts, "bnb_closed": closed[0], "bnb_run": closed[1],
+            "failed": s.failed, "inconsistent": s.inconsistent,
             "exit_code": 1 if s.failed else 0, "text": text}
+
+
+def exact_count(records) -> tuple[int, int]:
+    """(records whose branch and bound closed, records with branch and bound run)."""
+    ran = [r for r in records if (r.get("lipschitz") or {}).get("bnb") is not None]
+    return sum(r["lipschitz"].get("exact") is not None for r in ran), len(ran)
 
 
 def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
@@ -102,9 +133,10 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     from numerics.experiments.sweep import expand_grid, run_sweep
 
     out = Path(out_dir) / "sweep"
-    specs = expand_grid(**{**FAST, "seeds": [seed, seed + 1]})
+    grid_ = {k: v for k, v in FAST.items() if k != "exact_time_limit"}
+    specs = expand_grid(**{**grid_, "seeds": [seed, seed + 1]})
     s = run_sweep(specs, out / "sweep.jsonl", workers=2, resume=False, progress=False,
-                  light=True)
+                  light=True, exact_time_limit=FAST.get("exact_time_limit", 0.0))
     files = [Path(s.path), *make_outputs(s.records, out)]
     raise_if_failed("sweep", s.failure_text)
     return files

@@ -57,6 +57,9 @@ def register(parser):
     parser.add_argument("--inner", type=int, default=None, help="L-BFGS iterations per round")
     parser.add_argument("--refine", type=int, default=None,
                         help="extra optimization rounds on the best network per k")
+    parser.add_argument("--exact-time-limit", type=float, default=None,
+                        help="seconds of branch and bound per point (0 = off; default: the "
+                             "configuration's): where it closes, U(k) is the exact constant")
     add_executor_arguments(parser)
     parser.add_argument("--no-resume", action="store_true", help="start afresh")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -80,6 +83,8 @@ def make_outputs(records, out_dir, checks=None) -> tuple[list[Path], dict]:
                "max_gap": max(gaps) if gaps else None,
                "max_gap_net": max(gaps_net) if gaps_net else None,
                "points": len(curve),
+               "exact_points": sum((r.get("lipschitz") or {}).get("exact") is not None
+                                   for r in curve),
                "verified": None if checks is None else {k: c.to_dict() for k, c in checks.items()}}
     files.append(write_text_atomic(out / "tradeoff_summary.json", json.dumps(summary, indent=2)))
     return files, summary
@@ -99,6 +104,13 @@ def run(args) -> dict:
     for key in ("outer", "inner", "refine"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
+    etl = getattr(args, "exact_time_limit", None)
+    if etl is not None:
+        import math
+
+        if not math.isfinite(etl) or etl < 0:
+            raise ValueError(f"--exact-time-limit: must be a finite number >= 0, got {etl:g}")
+        cfg["exact_time_limit"] = float(etl)
     out = Path(args.out)
     ex = executor_options(args)
     seeds = None if args.seed is None else (args.seed,)
@@ -119,6 +131,8 @@ def run(args) -> dict:
              + ("" if s["ci_low"] is None else f" [{s['ci_low']:+.3f}, {s['ci_high']:+.3f}]")
              + f" over k in {s['ks']}" for s in summary["slopes"]]
     lines.append(f"largest gap U/L = {summary['max_gap']}, U/L_net = {summary['max_gap_net']}")
+    lines.append(f"branch and bound closed (U exact) at {summary['exact_points']} of "
+                 f"{summary['points']} points")
     lines.append(f"{len(checks)} points re-verified, {len(bad)} failed"
                  + (f": {bad}" if bad else ""))
     lines.append("wrote " + ", ".join(str(f) for f in [*paths, *files]))

@@ -102,7 +102,7 @@ def test_tradeoff_and_wp_checks():
 
 
 # ---------------------------------------------------------------------------- commands
-def _fake_run_one(spec, *, light=False, certificates=True):
+def _fake_run_one(spec, *, light=False, certificates=True, exact_time_limit=0.0):
     if spec.seed == 1:
         raise RuntimeError("planted failure")
     lo = 5.0 if spec.k == 8 else 0.5
@@ -172,9 +172,12 @@ def test_weight_perturbation_and_reproduce_exit_nonzero_on_a_failing_run(tmp_pat
 
 
 def test_tradeoff_point_inconsistent_exits_nonzero(tmp_path, monkeypatch, capsys):
+    from types import SimpleNamespace
+
     from numerics.experiments import tradeoff as T
 
-    monkeypatch.setattr(T, "_net_lower", lambda net, X, y, seed, light: (1e300, "planted"))
+    monkeypatch.setattr(T, "_net_lower", lambda net, X, y, seed, light, etl=0.0:
+                        (1e300, "planted", SimpleNamespace(bnb=None)))
     rc = main(["tradeoff", "--out", str(tmp_path), "--n", "8", "--d", "5", "--k", "4",
                "--outer", "2", "--inner", "40", "--refine", "0", "--seed", "0"])
     cap = capsys.readouterr()
