@@ -49,7 +49,7 @@ from numerics.data import random_dataset  # noqa: E402
 from numerics.experiments.sweep import expand_grid, run_sweep  # noqa: E402
 
 #: The default (fast) preset of ``robustlaw sweep`` and of ``robustlaw reproduce``.
-GRID = {k: v for k, v in FAST.items() if k != "exact_time_limit"}
+GRID = {k: v for k, v in FAST.items() if k != "exact_node_limit"}
 FITS = [(50, 10, 10), (50, 10, 50), (100, 20, 25), (100, 20, 100), (200, 20, 50), (200, 40, 200)]
 
 

@@ -16,8 +16,9 @@ object:
 - ``fit``: the construction's or the training's report (exactness condition,
   errors, iterations, certified upper bounds);
 - ``lipschitz``: :func:`numerics.lipschitz.lipschitz_report` on the ball
-  :math:`B_1` (``.to_dict()``); with ``exact_time_limit`` > 0 seconds, branch and
-  bound (``exact="bnb"``) under that budget: ``lipschitz.exact`` is the closed
+  :math:`B_1` (``.to_dict()``); with ``exact_node_limit`` > 0 nodes, branch and
+  bound (``exact="bnb"``) under that node budget (no time limit: the same seed gives
+  the same record on any machine): ``lipschitz.exact`` is the closed
   bracket's value (null unless it closed), ``lipschitz.bnb`` its summary (``nodes``,
   ``seconds``, ``gap``, ``status``, ...), and its certified bracket tightens
   ``lipschitz.lower``/``upper``;
@@ -68,7 +69,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics._validate import as_finite_float, as_positive_int
+from numerics._validate import as_positive_int
 from numerics.records import append_record, load_records  # re-exported: the sweep file's I/O
 from numerics.records import repair as _repair  # noqa: F401 - used by tests
 
@@ -228,7 +229,7 @@ def _proven_lower(certs: list[dict]) -> tuple[float | None, str | None]:
 
 
 def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True,
-            exact_time_limit: float = 0.0) -> dict:
+            exact_node_limit: int = 0) -> dict:
     """Execute one run and return its record (never raises on a numerical
     failure: the record then has ``status='error'`` and the traceback's last
     line in ``error``).
@@ -241,8 +242,8 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True,
         25 ascent steps instead of 256 and 60).
     certificates : bool
         Apply :func:`numerics.certify.certify`.
-    exact_time_limit : float
-        Seconds of branch and bound per run (0: off, the default "auto" exact mode:
+    exact_node_limit : int
+        Nodes of branch and bound per run (0: off, the default "auto" exact mode:
         enumeration for d <= 3); piecewise-linear networks only.
     """
     from numerics.data import random_dataset
@@ -263,8 +264,8 @@ def run_one(spec: RunSpec, *, light: bool = False, certificates: bool = True,
             rec["k"] = net.k
             rec["sqrt_n_over_k"] = math.sqrt(spec.n / net.k)
             effort = {"n_random": 64, "steps": 25} if light else {}
-            if exact_time_limit > 0 and net.activation.is_piecewise_linear:
-                effort.update(exact="bnb", time_limit=exact_time_limit)
+            if exact_node_limit > 0 and net.activation.is_piecewise_linear:
+                effort.update(exact="bnb", time_limit=None, node_limit=exact_node_limit)
             rep = lipschitz_report(net, Domain.ball(1.0), X=D.X, seed=spec.seed, **effort)
             rec["lipschitz"] = rep.to_dict()
             ups = [u for u in (rep.upper, c_upper) if u is not None and np.isfinite(u)]
@@ -364,7 +365,7 @@ class SweepSummary:
 def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
               resume: bool = True, progress: bool = True, light: bool = False,
               certificates: bool = True, scheduler: str | None = None,
-              dask_local: int | None = None, exact_time_limit: float = 0.0) -> SweepSummary:
+              dask_local: int | None = None, exact_node_limit: int = 0) -> SweepSummary:
     """Run every spec whose key is not yet in ``path`` through the grid runner
     (:func:`numerics.experiments.runner.run_grid`); records are appended as
     runs finish.
@@ -381,8 +382,8 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
         With False the file is started afresh.
     progress : bool
         Count, rate and ETA on stderr, one line per finished run.
-    light, certificates, exact_time_limit : passed to :func:`run_one`
-        (``exact_time_limit``: seconds of branch and bound per run, >= 0, 0 = off).
+    light, certificates, exact_node_limit : passed to :func:`run_one`
+        (``exact_node_limit``: nodes of branch and bound per run, >= 0, 0 = off).
     scheduler, dask_local
         A Dask cluster instead of local processes
         (:func:`numerics.experiments.runner.open_executor`).
@@ -400,10 +401,10 @@ def run_sweep(specs: Iterable[RunSpec], path: str | Path, *, workers: int = 1,
     from numerics.experiments.runner import run_grid
 
     workers = as_positive_int(workers, "workers")
-    exact_time_limit = as_finite_float(exact_time_limit, "exact_time_limit", nonnegative=True)
+    exact_node_limit = as_positive_int(exact_node_limit, "exact_node_limit", minimum=0)
     res = run_grid(list(specs), functools.partial(run_one, light=light,
                                                   certificates=certificates,
-                                                  exact_time_limit=exact_time_limit),
+                                                  exact_node_limit=exact_node_limit),
                    path, workers=workers, scheduler=scheduler, dask_local=dask_local,
                    resume=resume, progress=progress, label="sweep", check=_check_certified)
     return SweepSummary(res.path, res.total, res.skipped, res.ran, len(res.errors),

@@ -11,7 +11,7 @@ For data :math:`x_i` uniform on :math:`S^{d-1}` with Rademacher labels
   non-increasing in k up to the tolerance of the multiplier optimization). Every point is
   an exact interpolant (:math:`\max_i|f_k(x_i) - y_i| \le 10^{-9}`) whose weights and
   certificate (LipSDP multipliers) are saved beside the JSON-lines file and re-verified by
-  :func:`verify_curve` in a separate call. With ``exact_time_limit`` > 0, branch and
+  :func:`verify_curve` in a separate call. With ``exact_node_limit`` > 0, branch and
   bound (:mod:`numerics.lipschitz.bnb`) runs on the network under that budget; where its
   bracket closes, U(k) is the exact constant (the smaller of the two certified numbers,
   so never larger than the certificate's ``U_cert``), recorded in ``lipschitz.exact``
@@ -208,16 +208,17 @@ def _closest_opposite_distance(pos: np.ndarray, neg: np.ndarray, *, candidates: 
 
 
 def _net_lower(net: TwoLayerNet, X, y, seed: int, light: bool,
-               exact_time_limit: float = 0.0) -> tuple[float, str, object]:
+               exact_node_limit: int = 0) -> tuple[float, str, object]:
     """Best certified lower bound on Lip_B1 of this network (witnessed search, branch
-    and bound when ``exact_time_limit`` > 0, and applicable non-probabilistic
+    and bound when ``exact_node_limit`` > 0, and applicable non-probabilistic
     certificates), its source and the report."""
     from numerics.certify import certify
     from numerics.experiments.sweep import BALL_QUANTITIES
     from numerics.lipschitz import lipschitz_report
 
     effort = {"n_random": 64, "steps": 25} if light else {}
-    effort.update({"exact": "bnb", "time_limit": exact_time_limit} if exact_time_limit > 0
+    effort.update({"exact": "bnb", "time_limit": None, "node_limit": exact_node_limit}
+                  if exact_node_limit > 0
                   else {"exact": False})
     rep = lipschitz_report(net, _BALL, X=X, seed=seed, **effort)
     best, which = float(rep.lower), f"toolkit ({rep.lower_method})"
@@ -320,7 +321,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
                  starts=("fit", "C1", "C4"), fit_seeds=(0,), outer: int = 8,
                  inner: int = 1000, refine: int = 0, light: bool = False,
                  constructions: bool = True, population: int = 1,
-                 continuation: str = "forward", exact_time_limit: float = 0.0,
+                 continuation: str = "forward", exact_node_limit: int = 0,
                  progress: bool = False, resume: bool = True) -> list[dict]:
     r"""Compute (or resume) one panel of the curve and return its records.
 
@@ -346,8 +347,9 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         or merged (most parallel), :func:`numerics.construct.minlip_moves.prune_candidates`;
         a record is replaced (same key, last one wins) only when its U improves, and
         marked done either way (resume skips it).
-    exact_time_limit : float
-        Seconds of branch and bound per point (0: off): where it closes, U(k) is the
+    exact_node_limit : int
+        Nodes of branch and bound per point (0: off; no time limit, so the same seed
+        gives the same curve on any machine): where it closes, U(k) is the
         exact constant (``lipschitz.exact``, ``lipschitz.bnb``).
     progress : bool
         One line per width on stderr.
@@ -359,12 +361,11 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     list of dict
         Every record of this panel in ``path``.
     """
-    from numerics._validate import as_finite_float
     from numerics.data import random_dataset
     from numerics.records import append_record, load_records, repair
 
     n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
-    etl = as_finite_float(exact_time_limit, "exact_time_limit", nonnegative=True)
+    etl = as_positive_int(exact_node_limit, "exact_node_limit", minimum=0)
     ks = sorted({as_positive_int(k, "ks") for k in ks})
     if not ks:
         raise ValueError("ks: needs at least one width")

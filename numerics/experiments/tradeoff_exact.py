@@ -21,7 +21,7 @@ __all__ = ["recheck_exact"]
 _BALL = Domain.ball(1.0)
 
 
-def _exact_fields(rep, U_cert: float, etl: float) -> tuple[float, dict]:
+def _exact_fields(rep, U_cert: float, node_limit: int) -> tuple[float, dict]:
     """U and the ``lipschitz`` entries of branch and bound: U is the smaller certified
     number (the closed bracket's upper end, or the certificate's ``U_cert``)."""
     if rep.bnb is None:
@@ -30,14 +30,14 @@ def _exact_fields(rep, U_cert: float, etl: float) -> tuple[float, dict]:
     out = {"exact": rep.exact, "bnb": {"nodes": b["nodes"], "seconds": b["seconds"],
                                        "gap": rep.gap, "status": b["status"],
                                        "lower": rep.lower, "upper": rep.upper,
-                                       "time_limit": etl}}
+                                       "node_limit": int(node_limit)}}
     if rep.exact is None:
         return U_cert, out
     out["witness"] = rep.lower_witness.to_dict()
     return min(U_cert, float(rep.upper)), out
 
 
-def recheck_exact(net: TwoLayerNet, rec: dict, *, X=None, time_limit: float | None = None,
+def recheck_exact(net: TwoLayerNet, rec: dict, *, X=None, node_limit: int | None = None,
                   seed: int = 0) -> list[str]:
     r"""Re-check the closed bracket of one record from the saved weights; returns the
     failures (empty when it re-verifies).
@@ -46,7 +46,8 @@ def recheck_exact(net: TwoLayerNet, rec: dict, *, X=None, time_limit: float | No
        (:meth:`numerics.lipschitz.witness.Witness.verify`, certified rounding) must give
        at least the recorded ``lipschitz.exact``: the lower end.
     2. Branch and bound re-run from the weights, seeded with that witness, under
-       ``time_limit`` seconds (default: 4 x the record's budget, at least 10 s): its
+       ``node_limit`` nodes and no time limit (default: 4 x the record's node budget, at
+       least 50; deterministic, so the outcome does not depend on the machine): its
        certified upper bound must be <= the recorded U (``upper``): the upper end. The
        branch-and-bound tree is the upper certificate, so it is recomputed, not stored.
 
@@ -56,8 +57,8 @@ def recheck_exact(net: TwoLayerNet, rec: dict, *, X=None, time_limit: float | No
     >>> rng = np.random.default_rng(0)
     >>> net = TwoLayerNet(rng.standard_normal(6), rng.standard_normal((6, 3)),
     ...                   rng.standard_normal(6), "relu")
-    >>> rep = lipschitz_report(net, _BALL, exact="bnb", time_limit=10, seed=0)
-    >>> U, lip = _exact_fields(rep, rep.upper * 1.5, 10.0)
+    >>> rep = lipschitz_report(net, _BALL, exact="bnb", time_limit=None, node_limit=50, seed=0)
+    >>> U, lip = _exact_fields(rep, rep.upper * 1.5, 50)
     >>> rec = {"upper": U, "lipschitz": lip}
     >>> U == rep.upper, lip["bnb"]["status"], recheck_exact(net, rec)
     (True, 'closed', [])
@@ -82,10 +83,11 @@ def recheck_exact(net: TwoLayerNet, rec: dict, *, X=None, time_limit: float | No
         bad.append(f"witness does not verify: {exc}")
     if v is not None and v < float(ex):
         bad.append(f"witness re-verifies to {v!r} < exact {ex!r}")
-    if time_limit is None:
-        budget = float((lip.get("bnb") or {}).get("time_limit") or 0.0)
-        time_limit = max(10.0, 4 * budget)
-    res = branch_and_bound_lipschitz(net, _BALL, seed=seed, X=X, time_limit=time_limit,
+    if node_limit is None:
+        budget = int((lip.get("bnb") or {}).get("node_limit") or 0)
+        node_limit = max(50, 4 * budget)
+    res = branch_and_bound_lipschitz(net, _BALL, seed=seed, X=X, time_limit=None,
+                                     node_limit=node_limit,
                                      witness=w if v is not None else None)
     if res.upper > float(U):
         bad.append(f"re-run branch and bound: upper {res.upper!r} > U {U!r} "

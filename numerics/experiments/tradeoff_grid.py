@@ -25,7 +25,7 @@ with the (k, d) weights; a point costs about
 ``SECONDS_PER_UNIT * calls * outer * inner * n * k * d`` seconds (calls:
 ``len(starts) + refine`` in the increasing pass, ``2 + refine`` in the decreasing
 one), plus ``SECONDS_PER_POINT`` for its lower bounds and certificates and at most
-``exact_time_limit`` for branch and bound. The
+``SECONDS_PER_NODE`` times ``exact_node_limit`` for branch and bound. The
 constants were measured on the development machine (see :data:`SECONDS_PER_UNIT`).
 
 Examples
@@ -44,8 +44,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["CONFIGS", "SECONDS_PER_POINT", "SECONDS_PER_UNIT", "CurveSpec", "curve_specs",
-           "estimate_seconds", "run_config", "run_curve"]
+__all__ = ["CONFIGS", "SECONDS_PER_NODE", "SECONDS_PER_POINT", "SECONDS_PER_UNIT", "CurveSpec",
+           "curve_specs", "estimate_seconds", "run_config", "run_curve"]
 
 #: Configurations of the curve (the ``tradeoff`` command's ``--config``): panels (n, d),
 #: data seeds, widths (one list for every panel, or ``{(n, d): list}``; None: the default
@@ -57,24 +57,25 @@ __all__ = ["CONFIGS", "SECONDS_PER_POINT", "SECONDS_PER_UNIT", "CurveSpec", "cur
 #: n/F^2 ~ n/4.5, while fitting needs only k >= n/(d+1). ``full``: n = 2048, d = 64 (F =
 #: 2.12, 2.21, 2.16 on seeds 0, 1, 2: window k in [31.5, 421-455]), widths 32 ... 512,
 #: i.e. the decade 32-320 inside the window and one width beyond it; and the former
-#: full panel n = 256, d = 64 (window [3.9, 59-69]). ``exact_time_limit``: seconds of
-#: branch and bound per point (0 = off); where it closes, U(k) is the exact constant
+#: full panel n = 256, d = 64 (window [3.9, 59-69]). ``exact_node_limit``: nodes of
+#: branch and bound per point (0 = off; a node budget, not a time budget, so that the same
+#: seed gives the same curve on any machine); where it closes, U(k) is the exact constant
 #: (small in ``fast`` so that ``robustlaw reproduce`` stays under five minutes).
 CONFIGS = {
     "fast": {"panels": [(32, 64)], "seeds": (0,), "ks": [2, 4, 6, 8, 12, 16, 32],
              "outer": 3, "inner": 200, "refine": 1, "population": 2,
              "continuation": "both", "starts": ("fit", "C4"), "light": True,
-             "per_octave": 2, "exact_time_limit": 2.0},
+             "per_octave": 2, "exact_node_limit": 20},
     "seeds": {"panels": [(32, 64)], "seeds": (0, 1, 2), "ks": [2, 3, 4, 6, 8, 12, 16, 32],
               "outer": 4, "inner": 300, "refine": 2, "population": 2,
               "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
-              "per_octave": 2, "exact_time_limit": 10.0},
+              "per_octave": 2, "exact_node_limit": 100},
     "full": {"panels": [(256, 64), (2048, 64)], "seeds": (0, 1, 2),
              "ks": {(256, 64): [4, 6, 8, 11, 16, 23, 32, 45, 64, 91, 128],
                     (2048, 64): [32, 45, 64, 91, 128, 181, 256, 362, 512]},
              "outer": 4, "inner": 1000, "refine": 2, "population": 2,
              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
-             "per_octave": 2, "exact_time_limit": 60.0},
+             "per_octave": 2, "exact_node_limit": 1000},
 }
 
 #: Seconds per (L-BFGS iteration budget x n x k x d) of the curve search, and the fixed
@@ -87,6 +88,9 @@ CONFIGS = {
 #: configuration (n = 256, 13 widths, 3 seeds), model 73 min, measured about 85 min.
 SECONDS_PER_UNIT = 9.4e-10
 SECONDS_PER_POINT = 3.6
+#: Seconds per branch-and-bound node (at most ``exact_node_limit`` per point): 0.05-0.1 s
+#: measured at d = 64, k <= 32 on the development machine under load (its upper bound).
+SECONDS_PER_NODE = 0.1
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class CurveSpec:
     """One curve: panel (n, d), data ``seed``, widths ``ks`` and the search options of
     :func:`numerics.experiments.tradeoff.run_tradeoff`; ``path`` is its points file.
     ``progress`` (one line per width on stderr) is not part of the key, nor is
-    ``exact_time_limit`` when 0 (so the keys of curves without branch and bound are
+    ``exact_node_limit`` when 0 (so the keys of curves without branch and bound are
     unchanged)."""
 
     n: int
@@ -112,7 +116,7 @@ class CurveSpec:
     population: int = 1
     continuation: str = "forward"
     progress: bool = False
-    exact_time_limit: float = 0.0
+    exact_node_limit: int = 0
 
     @property
     def key(self) -> str:
@@ -120,8 +124,8 @@ class CurveSpec:
 
         opts = {k: v for k, v in asdict(self).items()
                 if k not in ("n", "d", "seed", "path", "progress")}
-        if not self.exact_time_limit:
-            opts.pop("exact_time_limit")
+        if not self.exact_node_limit:
+            opts.pop("exact_node_limit")
         return f"curve|n={self.n}|d={self.d}|seed={self.seed}|{_tag(opts)}"
 
 
@@ -148,7 +152,7 @@ def curve_specs(cfg: dict, out_dir: str | Path, *, seeds=None,
                 starts=tuple(cfg["starts"]), outer=cfg["outer"], inner=cfg["inner"],
                 refine=cfg["refine"], light=cfg["light"], population=cfg["population"],
                 continuation=cfg["continuation"], progress=progress,
-                exact_time_limit=float(cfg.get("exact_time_limit", 0.0))))
+                exact_node_limit=int(cfg.get("exact_node_limit", 0))))
     return specs
 
 
@@ -162,7 +166,7 @@ def run_curve(spec: CurveSpec) -> dict:
                         starts=spec.starts, fit_seeds=spec.fit_seeds, outer=spec.outer,
                         inner=spec.inner, refine=spec.refine, light=spec.light,
                         constructions=spec.constructions, population=spec.population,
-                        continuation=spec.continuation, exact_time_limit=spec.exact_time_limit,
+                        continuation=spec.continuation, exact_node_limit=spec.exact_node_limit,
                         progress=spec.progress, resume=True)
     errors = [r["key"] for r in recs if r.get("status") == "error"]
     incons = [r["key"] for r in recs if r.get("status") == "inconsistent"]
@@ -199,7 +203,7 @@ def estimate_seconds(cfg: dict, *, seeds=None, workers: int = 1) -> float:
         back = ks[:-1] if calls_bwd else []
         work = sum(calls_fwd * it * n * k * d for k in ks) + \
             sum(calls_bwd * it * n * k * d for k in back)
-        per_point = SECONDS_PER_POINT + float(cfg.get("exact_time_limit", 0.0))
+        per_point = SECONDS_PER_POINT + SECONDS_PER_NODE * int(cfg.get("exact_node_limit", 0))
         return SECONDS_PER_UNIT * work + per_point * (len(ks) + len(back))
 
     times = sorted((curve(n, d) for n, d in cfg["panels"]

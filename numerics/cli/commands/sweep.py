@@ -28,16 +28,17 @@ HELP = "sweep interpolating constructions and trained networks over (n, d, k, me
 REPRODUCE_ORDER = 50
 
 #: The fast default configuration of ``robustlaw reproduce`` (one panel, two seeds);
-#: ``exact_time_limit``: seconds of branch and bound per run (0 = off; small here so
-#: that ``robustlaw reproduce`` stays under five minutes).
+#: ``exact_node_limit``: nodes of branch and bound per run (0 = off): a node budget,
+#: not a time budget, so that the same seed gives the same records on any machine; small
+#: here so that ``robustlaw reproduce`` stays under five minutes.
 FAST = {"ns": [40], "ds": [80], "ks": [4, 8, 16, 32, 64],
         "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1],
-        "exact_time_limit": 1.0}
-#: The full configuration: two sample sizes, a wider range of k, five seeds, 60 s of
-#: branch and bound per run.
+        "exact_node_limit": 10}
+#: The full configuration: two sample sizes, a wider range of k, five seeds, 2000 nodes
+#: of branch and bound per run.
 FULL = {"ns": [40, 100], "ds": [80], "ks": [4, 8, 16, 32, 64, 128, 256],
         "methods": ["C1", "C2", "C3", "C4", "fit", "fit_path"], "seeds": [0, 1, 2, 3, 4],
-        "exact_time_limit": 60.0}
+        "exact_node_limit": 2000}
 CONFIGS = {"fast": FAST, "full": FULL}
 #: Library argument names -> the options as typed (for error messages).
 ERROR_NAMES = {"ns": "--n", "ds": "--d", "ks": "--k", "methods": "--methods",
@@ -67,16 +68,16 @@ def register(parser):
                         help="less effort in the Lipschitz lower-bound search")
     parser.add_argument("--no-certificates", action="store_true",
                         help="skip numerics.certify.certify")
-    parser.add_argument("--exact-time-limit", type=float, default=None,
-                        help="seconds of branch and bound per run for exact Lipschitz "
-                             "constants (0 = off; default: the configuration's, fast 1, "
-                             "full 60)")
+    parser.add_argument("--exact-node-limit", type=int, default=None,
+                        help="nodes of branch and bound per run for exact Lipschitz "
+                             "constants (0 = off; default: the configuration's, fast 10, "
+                             "full 2000)")
 
 
 def grid(args) -> dict:
     """The grid axes: the ``--config`` grid with the axes given on the command line."""
     cfg = dict(CONFIGS[args.config])
-    cfg.pop("exact_time_limit", None)
+    cfg.pop("exact_node_limit", None)
     for key, opt in (("ns", "n"), ("ds", "d"), ("ks", "k"), ("methods", "methods"),
                      ("seeds", "seeds")):
         if getattr(args, opt) is not None:
@@ -84,17 +85,15 @@ def grid(args) -> dict:
     return cfg
 
 
-def exact_budget(args) -> float:
-    """Seconds of branch and bound per run: ``--exact-time-limit`` or the configuration's;
-    ValueError naming ``--exact-time-limit`` when negative or not finite."""
-    import math
-
-    v = getattr(args, "exact_time_limit", None)
+def exact_budget(args) -> int:
+    """Nodes of branch and bound per run: ``--exact-node-limit`` or the configuration's;
+    ValueError naming ``--exact-node-limit`` when negative."""
+    v = getattr(args, "exact_node_limit", None)
     if v is None:
-        return float(CONFIGS[args.config].get("exact_time_limit", 0.0))
-    if not math.isfinite(v) or v < 0:
-        raise ValueError(f"--exact-time-limit: must be a finite number >= 0, got {v:g}")
-    return float(v)
+        return int(CONFIGS[args.config].get("exact_node_limit", 0))
+    if v < 0:
+        raise ValueError(f"--exact-node-limit: must be an integer >= 0, got {v}")
+    return int(v)
 
 
 def run(args) -> dict:
@@ -103,7 +102,7 @@ def run(args) -> dict:
     specs = expand_grid(**grid(args))
     s = run_sweep(specs, args.out, resume=not args.no_resume, progress=not args.quiet,
                   light=args.light, certificates=not args.no_certificates,
-                  exact_time_limit=exact_budget(args), **executor_options(args))
+                  exact_node_limit=exact_budget(args), **executor_options(args))
     counts: dict[str, int] = {}
     for r in s.records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
@@ -133,10 +132,10 @@ def reproduce(out_dir: Path, *, seed: int) -> list[Path]:
     from numerics.experiments.sweep import expand_grid, run_sweep
 
     out = Path(out_dir) / "sweep"
-    grid_ = {k: v for k, v in FAST.items() if k != "exact_time_limit"}
+    grid_ = {k: v for k, v in FAST.items() if k != "exact_node_limit"}
     specs = expand_grid(**{**grid_, "seeds": [seed, seed + 1]})
     s = run_sweep(specs, out / "sweep.jsonl", workers=2, resume=False, progress=False,
-                  light=True, exact_time_limit=FAST.get("exact_time_limit", 0.0))
+                  light=True, exact_node_limit=FAST.get("exact_node_limit", 0))
     files = [Path(s.path), *make_outputs(s.records, out)]
     raise_if_failed("sweep", s.failure_text)
     return files

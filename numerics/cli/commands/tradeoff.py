@@ -57,8 +57,8 @@ def register(parser):
     parser.add_argument("--inner", type=int, default=None, help="L-BFGS iterations per round")
     parser.add_argument("--refine", type=int, default=None,
                         help="extra optimization rounds on the best network per k")
-    parser.add_argument("--exact-time-limit", type=float, default=None,
-                        help="seconds of branch and bound per point (0 = off; default: the "
+    parser.add_argument("--exact-node-limit", type=int, default=None,
+                        help="nodes of branch and bound per point (0 = off; default: the "
                              "configuration's): where it closes, U(k) is the exact constant")
     add_executor_arguments(parser)
     parser.add_argument("--no-resume", action="store_true", help="start afresh")
@@ -104,13 +104,11 @@ def run(args) -> dict:
     for key in ("outer", "inner", "refine"):
         if getattr(args, key) is not None:
             cfg[key] = getattr(args, key)
-    etl = getattr(args, "exact_time_limit", None)
-    if etl is not None:
-        import math
-
-        if not math.isfinite(etl) or etl < 0:
-            raise ValueError(f"--exact-time-limit: must be a finite number >= 0, got {etl:g}")
-        cfg["exact_time_limit"] = float(etl)
+    enl = getattr(args, "exact_node_limit", None)
+    if enl is not None:
+        if enl < 0:
+            raise ValueError(f"--exact-node-limit: must be an integer >= 0, got {enl}")
+        cfg["exact_node_limit"] = int(enl)
     out = Path(args.out)
     ex = executor_options(args)
     seeds = None if args.seed is None else (args.seed,)

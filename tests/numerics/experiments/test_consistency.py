@@ -102,7 +102,7 @@ def test_tradeoff_and_wp_checks():
 
 
 # ---------------------------------------------------------------------------- commands
-def _fake_run_one(spec, *, light=False, certificates=True, exact_time_limit=0.0):
+def _fake_run_one(spec, *, light=False, certificates=True, exact_node_limit=0):
     if spec.seed == 1:
         raise RuntimeError("planted failure")
     lo = 5.0 if spec.k == 8 else 0.5

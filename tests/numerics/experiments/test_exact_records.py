@@ -35,7 +35,7 @@ BNB_KEYS = {"nodes", "seconds", "gap", "status"}
 def bnb_sweep(tmp_path_factory):
     path = tmp_path_factory.mktemp("bnb_sweep") / "s.jsonl"
     specs = expand_grid(ns=[10], ds=[4], ks=[4, 10], methods=["C1", "C4"], seeds=[0])
-    s = run_sweep(specs, path, progress=False, light=True, exact_time_limit=20.0)
+    s = run_sweep(specs, path, progress=False, light=True, exact_node_limit=200)
     return path, specs, s
 
 
@@ -74,7 +74,7 @@ def test_exact_above_upper_is_caught(bnb_sweep):
 def test_resume_keeps_the_exact_fields(bnb_sweep):
     path, specs, s = bnb_sweep
     before = path.read_bytes()
-    again = run_sweep(specs, path, progress=False, light=True, exact_time_limit=20.0)
+    again = run_sweep(specs, path, progress=False, light=True, exact_node_limit=200)
     assert again.ran == 0 and path.read_bytes() == before
     by_key = {r["key"]: r for r in again.records}
     for r in s.records:
@@ -108,15 +108,15 @@ def test_run_one_without_budget_has_no_bnb():
     assert rec["lipschitz"]["bnb"] is None and rec["lipschitz"]["nodes"] is None
 
 
-def test_cli_exact_time_limit(tmp_path):
-    ns = argparse.Namespace(config="fast", exact_time_limit=None)
-    assert sweep_cmd.exact_budget(ns) == sweep_cmd.FAST["exact_time_limit"] > 0
+def test_cli_exact_node_limit(tmp_path):
+    ns = argparse.Namespace(config="fast", exact_node_limit=None)
+    assert sweep_cmd.exact_budget(ns) == sweep_cmd.FAST["exact_node_limit"] > 0
     assert sweep_cmd.exact_budget(argparse.Namespace(config="fast",
-                                                     exact_time_limit=0.0)) == 0.0
-    with pytest.raises(ValueError, match="--exact-time-limit"):
-        sweep_cmd.exact_budget(argparse.Namespace(config="fast", exact_time_limit=-1.0))
-    with pytest.raises(ValueError, match="exact_time_limit"):
-        run_sweep([], tmp_path / "x.jsonl", exact_time_limit=-1.0, progress=False)
+                                                     exact_node_limit=0)) == 0.0
+    with pytest.raises(ValueError, match="--exact-node-limit"):
+        sweep_cmd.exact_budget(argparse.Namespace(config="fast", exact_node_limit=-1))
+    with pytest.raises(ValueError, match="exact_node_limit"):
+        run_sweep([], tmp_path / "x.jsonl", exact_node_limit=-1, progress=False)
 
 
 # ---------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def test_cli_exact_time_limit(tmp_path):
 def exact_curve(tmp_path_factory):
     path = tmp_path_factory.mktemp("exact_curve") / "t.jsonl"
     recs = run_tradeoff(10, 4, [6, 10], path, seed=1, outer=3, inner=100, light=True,
-                        constructions=False, exact_time_limit=20.0)
+                        constructions=False, exact_node_limit=200)
     return path, [r for r in recs if r["kind"] == "curve"]
 
 
@@ -177,7 +177,7 @@ def test_curve_resume_keeps_the_exact_fields(exact_curve):
     path, recs = exact_curve
     before = path.read_bytes()
     again = run_tradeoff(10, 4, [6, 10], path, seed=1, outer=3, inner=100, light=True,
-                         constructions=False, exact_time_limit=20.0)
+                         constructions=False, exact_node_limit=200)
     assert path.read_bytes() == before
     by_key = {r["key"]: r for r in again}
     for r in recs:
@@ -186,13 +186,13 @@ def test_curve_resume_keeps_the_exact_fields(exact_curve):
 
 
 def test_configs_have_budgets_and_zero_keeps_old_keys(tmp_path):
-    assert all(c["exact_time_limit"] >= 0 for c in CONFIGS.values())
-    assert 0 < CONFIGS["fast"]["exact_time_limit"] <= 5
+    assert all(c["exact_node_limit"] >= 0 for c in CONFIGS.values())
+    assert 0 < CONFIGS["fast"]["exact_node_limit"] <= 50
     on = curve_specs(CONFIGS["fast"], tmp_path)[0]
-    off = curve_specs(dict(CONFIGS["fast"], exact_time_limit=0.0), tmp_path)[0]
-    assert on.exact_time_limit > 0 and off.exact_time_limit == 0.0
+    off = curve_specs(dict(CONFIGS["fast"], exact_node_limit=0), tmp_path)[0]
+    assert on.exact_node_limit > 0 and off.exact_node_limit == 0
     assert on.key != off.key
-    old = curve_specs({k: v for k, v in CONFIGS["fast"].items() if k != "exact_time_limit"},
+    old = curve_specs({k: v for k, v in CONFIGS["fast"].items() if k != "exact_node_limit"},
                       tmp_path)[0]
     assert old.key == off.key
 

@@ -129,7 +129,7 @@ def test_resume_after_kill(small_sweep, tmp_path):
     args = [sys.executable, "-m", "numerics.cli", "sweep", "--out", str(out), "--light",
             "--quiet", "--n", "10", "--d", "12", "--k", "3", "10",
             "--methods", "C1", "C3", "C4", "fit", "--seeds", "0",
-            "--exact-time-limit", "0"]  # branch and bound is time-limited: not reproducible
+            "--exact-node-limit", "0"]  # as the small_sweep fixture (run_sweep's default)
     proc = subprocess.Popen(args, cwd=ROOT, start_new_session=True)
     t0 = time.time()
     while time.time() - t0 < 120:
