@@ -72,6 +72,13 @@ CONFIGS = {
              "outer": 4, "inner": 1000, "refine": 2, "population": 2,
              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
              "per_octave": 2},
+    # the regime measurement (docs/mathematics.md#tradeoff-curve): the (256, 64) panel of
+    # ``full`` restricted to the widths inside its window [3.9, 59-69]
+    "regime": {"panels": [(256, 64)], "seeds": (0, 1, 2),
+               "ks": [4, 6, 8, 11, 16, 23, 32, 45, 64],
+               "outer": 4, "inner": 1000, "refine": 2, "population": 2,
+               "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
+               "per_octave": 2},
 }
 
 #: Seconds per (L-BFGS iteration budget x n x k x d) of the curve search, and the fixed
