@@ -28,8 +28,8 @@ import numpy as np
 from numerics.experiments.sweep_report import fit_slopes
 from numerics.names import display_name
 
-__all__ = ["law_window", "plot_curve", "slope_over_seeds", "tradeoff_slope", "tradeoff_table",
-           "tradeoff_table_rows"]
+__all__ = ["in_window", "law_window", "plot_curve", "regime_summary", "slope_over_seeds",
+           "tradeoff_slope", "tradeoff_table", "tradeoff_table_rows"]
 
 
 def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
@@ -127,6 +127,74 @@ def slope_over_seeds(records: Sequence[dict], *, level: float = 0.95) -> list[di
         out.append({"n": n, "d": d, "mean": m, "ci_low": lo, "ci_high": hi,
                     "seeds": len(vals), "per_seed": [float(v) for v in vals],
                     "level": level})
+    return out
+
+
+def in_window(records: Sequence[dict]) -> list[dict]:
+    r"""The curve records whose width lies inside their own seed's window
+    :func:`law_window` (floor F: the record's ``pair``), i.e.
+    :math:`n/(d+1) \le k \le n/F^2`.
+
+    >>> recs = [{"kind": "curve", "n": 256, "d": 64, "k": k, "pair": 2.0} for k in (2, 8, 91)]
+    >>> [r["k"] for r in in_window(recs)]
+    [8]
+    """
+    out = []
+    for r in records:
+        if r.get("kind") != "curve" or r.get("pair") is None:
+            continue
+        lo, hi = law_window(r["n"], r["d"], r["pair"])
+        if lo <= r["k"] <= hi:
+            out.append(r)
+    return out
+
+
+def regime_summary(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
+    r"""Per (n, d): the floor and the window of each data seed, the slope of
+    :math:`\log U` against :math:`\log k` over all widths and inside the window
+    (:func:`in_window`; mean over seeds with its ``level`` t-interval,
+    :func:`slope_over_seeds`), and per width k: U, L and U/L over the seeds (mean, max)
+    and the best certified construction at that k.
+
+    >>> recs = [{"method": "minlip", "kind": "curve", "n": 64, "d": 64, "k": k, "seed": s,
+    ...          "status": "exact", "upper": (3 + s) * k ** -0.5, "L": 1.0, "pair": 1.0,
+    ...          "gap": (3 + s) * k ** -0.5, "lipschitz": {"lower": 1.0}}
+    ...         for k in (1, 4, 16, 128) for s in (0, 1)]
+    >>> out = regime_summary(recs)[0]
+    >>> round(out["window_slope"]["mean"], 9), out["window_ks"], out["widths"][0]["k"]
+    (-0.5, [1, 4, 16], 1)
+    """
+    groups: dict = {}
+    for r in records:
+        groups.setdefault((r["n"], r["d"]), []).append(r)
+    out = []
+    for (n, d), rs in sorted(groups.items()):
+        curve = [r for r in rs if r.get("kind") == "curve"]
+        exact = [r for r in curve if r.get("status") == "exact" and r.get("upper")]
+        floors = {r.get("seed", 0): r["pair"] for r in curve if r.get("pair") is not None}
+        inside = in_window(exact)
+        every = slope_over_seeds(exact, level=level)
+        win = slope_over_seeds(inside, level=level)
+        widths = []
+        for k in sorted({r["k"] for r in curve}):
+            at = [r for r in exact if r["k"] == k]
+            cons = [r["upper"] for r in rs if r.get("kind") == "construction"
+                    and r["k"] == k and r.get("upper") is not None]
+            gaps = [r["gap"] for r in at if r.get("gap") is not None]
+            widths.append({
+                "k": k, "sqrt_n_over_k": (n / k) ** 0.5, "seeds": len(at),
+                "U_mean": float(np.mean([r["upper"] for r in at])) if at else None,
+                "U_min": min((r["upper"] for r in at), default=None),
+                "L_mean": float(np.mean([r["L"] for r in at])) if at else None,
+                "gap_mean": float(np.mean(gaps)) if gaps else None,
+                "gap_max": max(gaps, default=None),
+                "in_window": any(r["k"] == k for r in inside),
+                "construction_best": min(cons, default=None)})
+        out.append({"n": n, "d": d, "floors": floors,
+                    "windows": {s: law_window(n, d, f) for s, f in floors.items()},
+                    "window_ks": sorted({r["k"] for r in inside}),
+                    "slope": every[0] if every else None,
+                    "window_slope": win[0] if win else None, "widths": widths})
     return out
 
 
