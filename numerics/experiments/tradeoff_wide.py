@@ -15,6 +15,14 @@ curve records (same keys and fields as the curve's, plus ``ensemble``) in their 
 file, so :func:`numerics.experiments.tradeoff.verify_curve` re-verifies them from the
 saved weights.
 
+:func:`envelope_pass` makes a finished curve non-increasing in k where the search was
+not: a width whose U exceeds that of a smaller width j is restarted from the best
+smaller network (padded with inactive neurons and split, the same function, so the
+start is an exact interpolant with the same certificate) and re-optimized; its record
+is replaced (same key, last one wins) only when U improves. The backward pass of the
+curve lowers small widths from larger ones, so without this pass a width can be left
+above a smaller one.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -45,8 +53,9 @@ from numerics.experiments.tradeoff import (
     verify_curve,  # noqa: F401  (used by the examples)
 )
 from numerics.models import TwoLayerNet
+from numerics.records import load_records
 
-__all__ = ["ensemble_members", "run_wide"]
+__all__ = ["ensemble_members", "envelope_pass", "run_wide"]
 
 
 def ensemble_members(X, y, k0: int, m: int, *, outer: int = 8, inner: int = 1000,
@@ -106,7 +115,7 @@ def run_wide(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int =
     """
     from numerics.data import random_dataset
     from numerics.experiments.tradeoff import load_point
-    from numerics.records import append_record, load_records, repair
+    from numerics.records import append_record, repair
 
     n, d, k0 = as_positive_int(n, "n"), as_positive_int(d, "d"), as_positive_int(k0, "k0")
     ks = sorted({as_positive_int(k, "ks") for k in ks})
@@ -156,3 +165,66 @@ def run_wide(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int =
             best = net
         _progress(progress, rec)
     return [r for r in load_records(path) if (r["n"], r["d"], r["seed"]) == (n, d, seed)]
+
+
+def envelope_pass(path: str | Path, *, outer: int = 2, inner: int = 300, refine: int = 0,
+                  light: bool = True, progress: bool = False) -> list[dict]:
+    """The envelope pass over every curve of the file ``path`` (module docstring);
+    returns the records written. Resumable: a record already marked ``envelope`` in its
+    ``passes`` is skipped.
+
+    >>> import tempfile, pathlib
+    >>> from numerics.experiments.tradeoff import run_tradeoff
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "c.jsonl"
+    >>> _ = run_tradeoff(10, 6, [4, 8], p, outer=2, inner=60, light=True,
+    ...                  constructions=False)
+    >>> out = envelope_pass(p)
+    >>> last = {r["k"]: r for r in load_records(p) if r["kind"] == "curve"}
+    >>> last[8]["upper"] <= last[4]["upper"] * (1 + 1e-6)
+    True
+    """
+    from numerics.data import random_dataset
+    from numerics.experiments.tradeoff import load_point
+    from numerics.records import append_record
+
+    path = Path(path)
+    last = {}
+    for r in load_records(path):
+        if r.get("kind") == "curve":
+            last[r["key"]] = r
+    curves: dict = {}
+    for r in last.values():
+        curves.setdefault((r["n"], r["d"], r["seed"]), []).append(r)
+    opts = {"starts": (), "seeds": (0,), "outer": outer, "inner": inner, "refine": refine,
+            "population": 1}
+    written = []
+    for (n, d, seed), rs in sorted(curves.items()):
+        D = random_dataset(n, d, seed=seed)
+        best_net, best_u = None, float("inf")
+        for r in sorted(rs, key=lambda r: r["k"]):
+            if r.get("status") != "exact" or r.get("upper") is None:
+                continue
+            k = r["k"]
+            if (best_net is not None and best_u < r["upper"]
+                    and "envelope" not in (r.get("passes") or [])):
+                extra = [(f"k={best_net.k}:pad", best_net)]
+                if best_net.k < k:
+                    extra.append((f"k={best_net.k}:split", split_neuron(best_net)))
+                rec, net = _curve_point(D, k, seed, path, r["key"], extra, opts, light,
+                                        net_suffix="|pass=envelope")
+                passes = [*(r.get("passes") or []), "envelope"]
+                if rec.get("status") == "exact" and rec["upper"] < r["upper"]:
+                    rec.update(passes=passes, improved_by_envelope=r["upper"] / rec["upper"])
+                    for f in ("ensemble",):
+                        if f in r:
+                            rec[f] = r[f]
+                else:
+                    rec = dict(r, passes=passes, improved_by_envelope=None)
+                rec = checked(rec)
+                append_record(path, rec)
+                written.append(rec)
+                _progress(progress, rec)
+                r = rec
+            if r["upper"] < best_u:
+                best_u, best_net = r["upper"], load_point(path, r)[0]
+    return written

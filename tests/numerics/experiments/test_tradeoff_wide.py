@@ -48,3 +48,34 @@ def test_window_uses_the_floor():
     recs = _recs(-0.5, floor=2.0)
     assert max(r["k"] for r in in_window(recs)) == 16
     assert max(r["k"] for r in in_window(_recs(-0.5))) != 16
+
+
+def test_envelope_pass_makes_the_curve_non_increasing(tmp_path):
+    """A width left above a smaller one (here: replaced by a plain trained fit) is lowered
+    to at most the smaller width's U, stays exact and re-verifies; the unprocessed curve
+    is caught as non-monotone."""
+    from numerics.construct import certify_point, fit_interpolant
+    from numerics.data import random_dataset
+    from numerics.experiments.tradeoff import _save_point, run_tradeoff
+    from numerics.experiments.tradeoff_wide import envelope_pass
+    from numerics.records import append_record, load_records
+
+    p = tmp_path / "c.jsonl"
+    recs = run_tradeoff(10, 6, [4, 8], p, outer=2, inner=80, light=True, constructions=False)
+    by_k = {r["k"]: r for r in recs}
+    D = random_dataset(10, 6, seed=0)
+    fit = fit_interpolant(D.X, D.y, 8, seed=3)
+    cert = certify_point(fit.net)
+    worse = dict(by_k[8], upper=cert.value * 3, passes=["forward"],
+                 net_file=_save_point(p, by_k[8]["key"] + "|worse", fit.net, cert))
+    worse["upper"] = max(worse["upper"], 2 * by_k[4]["upper"])
+    append_record(p, worse)
+    last = {r["k"]: r for r in load_records(p)}
+    assert last[8]["upper"] > last[4]["upper"]                  # not monotone: caught
+    envelope_pass(p, outer=2, inner=80)
+    last = {r["k"]: r for r in load_records(p)}
+    assert last[8]["upper"] <= last[4]["upper"] * (1 + 1e-6)
+    assert "envelope" in last[8]["passes"]
+    checks = verify_curve(p)
+    assert all(c.ok for c in checks.values())
+    assert envelope_pass(p) == []                                 # resumed: nothing to do
