@@ -202,11 +202,12 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
     cur = sorted((r for r in records if r.get("kind") == "curve" and (r["n"], r["d"]) == (n, d)),
                  key=lambda r: (r.get("seed", 0), r["k"]))
     seeds = sorted({r.get("seed", 0) for r in cur})
-    lab = "$U(k)$: certified upper, exact interpolant"
+    lab = "$U(k)$: certified upper, exact interpolant" + (
+        f" (one line per data seed, {len(seeds)} seeds)" if len(seeds) > 1 else "")
     if slope is not None and slope["mean"] is not None:
-        lab += f"; slope {slope['mean']:.2f}"
+        lab += f"\nslope of $\\log U$ {slope.get('where', '')}: {slope['mean']:.2f}"
         if slope["ci_low"] is not None:
-            lab += f" [{slope['ci_low']:.2f}, {slope['ci_high']:.2f}], {slope['seeds']} seeds"
+            lab += f", 95% CI [{slope['ci_low']:.2f}, {slope['ci_high']:.2f}] over seeds"
     for i, seed in enumerate(seeds):
         ex = [r for r in cur if r.get("seed", 0) == seed and r.get("status") == "exact"]
         if ex:
@@ -218,16 +219,19 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
     first = [r for r in cur if r.get("seed", 0) == seeds[0]] if seeds else []
     if first:
         ax.plot([r["k"] for r in first], [r["L"] for r in first], "-", color="k", lw=2,
-                label="$L(k)$: proven lower bound, every $k$-neuron interpolant")
+                label="$L(k)$: proven lower bound, every $k$-neuron interpolant"
+                + (f" (seed {seeds[0]})" if len(seeds) > 1 else ""))
         floor = max(r["pair"] for r in first)
+        which = f", seed {seeds[0]}" if len(seeds) > 1 else ""
         ax.axhline(floor, color="C3", lw=1, ls=":",
-                   label=r"pair-quotient floor $2/\min\|x_i - x_j\|$" + f" = {floor:.2f}")
+                   label=r"pair-quotient floor $2/\min\|x_i - x_j\|$" + f" = {floor:.2f}"
+                   + which)
         lo, hi = law_window(n, d, floor)
         kmin = min(r["k"] for r in first)
         if max(lo, kmin) < hi:
             ax.axvspan(max(lo, kmin), hi, color="C2", alpha=0.12,
                        label=r"window $n/(d+1) < k < n/F^2$, $F$ the floor"
-                       + f" ({lo:.2g} to {hi:.3g})")
+                       + f" ({lo:.2g} to {hi:.3g}{which})")
     style = {"C1": ("o", "C1"), "C2": ("s", "C2"), "C4": ("D", "C3")}
     for name, (mk, col) in style.items():
         pts = [(r["k"], r["upper"]) for r in records if r.get("kind") == "construction"
@@ -236,10 +240,15 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
                        label=f"{display_name(name)} (certified upper)")
-    ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)]
+    ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)
+          and (r.get("kind") == "curve" or r.get("status") == "exact")]
     kg = np.geomspace(min(ks), max(ks), 50)
     ax.plot(kg, np.sqrt(n / kg), "k--", lw=1, label=r"$\sqrt{n/k}$")
-    return sorted(set(ks))
+    ticks = []
+    for k in sorted(set(ks)):          # no two tick labels closer than 15% in k
+        if not ticks or k >= 1.15 * ticks[-1]:
+            ticks.append(k)
+    return ticks
 
 
 def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
@@ -247,8 +256,9 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
     one line per data seed), L(k) (proven lower, all interpolants), the networks' own
     certified lower bounds, :math:`\sqrt{n/k}`, the pair-quotient floor and the window
     of :func:`law_window` (shaded), the constructions, and the slope of U (mean over
-    seeds with its 95% interval, :func:`slope_over_seeds`). Writes ``out_base.png`` and
-    ``.pdf``."""
+    seeds with its 95% interval, :func:`slope_over_seeds`; fitted inside the window,
+    :func:`in_window`, when it holds widths there, else over all widths). Writes
+    ``out_base.png`` and ``.pdf``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -262,7 +272,12 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
     panels = sorted({(r["n"], r["d"]) for r in records})
     if not panels:
         raise ValueError("records: nothing to plot")
-    slopes = {(s["n"], s["d"]): s for s in slope_over_seeds(records)}
+    slopes = {(s["n"], s["d"]): dict(s, where="over all widths")
+              for s in slope_over_seeds(records)}
+    slopes.update({(s["n"], s["d"]): dict(s, where="inside the window")
+                   for s in slope_over_seeds(in_window(
+                       [r for r in records if r.get("status") == "exact"]))
+                   if s["mean"] is not None})
     fig, axes = plt.subplots(1, len(panels), figsize=(9.6 * len(panels), 4.8), squeeze=False)
     for ax, (n, d) in zip(axes[0], panels, strict=True):
         kt = _plot_panel(ax, records, n, d, slopes.get((n, d)))
