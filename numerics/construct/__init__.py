@@ -70,6 +70,7 @@ from numerics.construct.minlip_certificate import (  # noqa: F401
     verify_point,
 )
 from numerics.construct.minlip_moves import (  # noqa: F401
+    average_networks,
     path_weights,
     prune_candidates,
     split_neuron,

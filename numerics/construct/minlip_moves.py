@@ -15,6 +15,12 @@ r"""Moves between widths for the minimum-Lipschitz search
   multiples of one another). The results have k neurons and interpolate only
   approximately; the search restores exact interpolation (augmented Lagrangian + polish)
   and certifies from scratch.
+- **Across (m interpolants of width k0 -> one of width m k0).** :func:`average_networks`
+  is the mean :math:`\tfrac1m\sum_j f_j`: the neurons of all of them, output weights
+  divided by m. If every :math:`f_j` interpolates exactly, so does the mean, and
+  :math:`\mathrm{Lip}(\bar f) \le \tfrac1m\sum_j \mathrm{Lip}(f_j)`; where the
+  :math:`f_j` are steep in different places (independent training seeds) the mean is
+  smoother than each, which is how extra width can lower the constant.
 
 Examples
 --------
@@ -29,6 +35,9 @@ Examples
 ['prune', 'merge']
 >>> bool(np.allclose(dict(prune_candidates(up))["merge"](X), net(X)))
 True
+>>> avg = average_networks([net, up])
+>>> avg.k, bool(np.allclose(avg(X), net(X)))
+(5, True)
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import numpy as np
 
 from numerics.models import TwoLayerNet
 
-__all__ = ["path_weights", "prune_candidates", "split_neuron"]
+__all__ = ["average_networks", "path_weights", "prune_candidates", "split_neuron"]
 
 
 def path_weights(net: TwoLayerNet) -> np.ndarray:
@@ -98,3 +107,30 @@ def prune_candidates(net: TwoLayerNet) -> list[tuple[str, TwoLayerNet]]:
     i, j = np.unravel_index(int(np.argmax(C)), C.shape)
     out.append(("merge", _merge(net, int(i), int(j))))
     return out
+
+
+def average_networks(nets) -> TwoLayerNet:
+    r"""The mean :math:`\tfrac1m\sum_j f_j` of m networks with the same input dimension
+    and activation, as one network with :math:`\sum_j k_j` neurons.
+
+    >>> f = TwoLayerNet([1.0], [[1.0, 0.0]], [0.0], "relu")
+    >>> g = TwoLayerNet([3.0], [[0.0, 1.0]], [0.0], "relu")
+    >>> average_networks([f, g]).a.tolist()
+    [0.5, 1.5]
+    >>> average_networks([])
+    Traceback (most recent call last):
+    ...
+    ValueError: nets: needs at least one network
+    """
+    nets = list(nets)
+    if not nets:
+        raise ValueError("nets: needs at least one network")
+    for j, net in enumerate(nets):
+        if not isinstance(net, TwoLayerNet) or net.d != nets[0].d \
+                or net.activation != nets[0].activation:
+            raise ValueError(f"nets: network {j} is not a TwoLayerNet with d = {nets[0].d} "
+                             f"and activation {nets[0].activation!r}")
+    m = len(nets)
+    return TwoLayerNet(np.concatenate([net.a / m for net in nets]),
+                       np.vstack([net.W for net in nets]),
+                       np.concatenate([net.b for net in nets]), nets[0].activation)

@@ -76,6 +76,17 @@ CONFIGS = {
              "outer": 4, "inner": 1000, "refine": 2, "population": 2,
              "continuation": "both", "starts": ("fit", "fit_path", "C4"), "light": True,
              "per_octave": 2, "exact_node_limit": 1000},
+    # the regime measurement (docs/mathematics.md#tradeoff-curve): the (256, 64) panel of
+    # ``full`` restricted to the widths inside its window [3.9, 59-69], with a smaller
+    # search budget (model 4.5 min, measured about 25 min on 2 shared cores); k = 4, 6 sit
+    # at the parameter count (k(d + 2) = 264, 396 for n = 256): training finds no fit.
+    # No branch and bound (exact_node_limit 0): the saved measurement
+    # (docs/data/tradeoff_regime.jsonl) was made without it and keeps its keys.
+    "regime": {"panels": [(256, 64)], "seeds": (0, 1, 2),
+               "ks": [4, 6, 8, 11, 16, 23, 32, 45, 64],
+               "outer": 3, "inner": 600, "refine": 1, "population": 2,
+               "continuation": "both", "starts": ("fit", "C4"), "light": True,
+               "per_octave": 2, "exact_node_limit": 0},
 }
 
 #: Seconds per (L-BFGS iteration budget x n x k x d) of the curve search, and the fixed

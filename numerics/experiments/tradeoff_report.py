@@ -28,8 +28,8 @@ import numpy as np
 from numerics.experiments.sweep_report import fit_slopes
 from numerics.names import display_name
 
-__all__ = ["law_window", "plot_curve", "slope_over_seeds", "tradeoff_slope", "tradeoff_table",
-           "tradeoff_table_rows"]
+__all__ = ["in_window", "law_window", "plot_curve", "regime_summary", "slope_over_seeds",
+           "tradeoff_slope", "tradeoff_table", "tradeoff_table_rows"]
 
 
 def tradeoff_slope(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
@@ -136,15 +136,84 @@ def slope_over_seeds(records: Sequence[dict], *, level: float = 0.95) -> list[di
     return out
 
 
+def in_window(records: Sequence[dict]) -> list[dict]:
+    r"""The curve records whose width lies inside their own seed's window
+    :func:`law_window` (floor F: the record's ``pair``), i.e.
+    :math:`n/(d+1) \le k \le n/F^2`.
+
+    >>> recs = [{"kind": "curve", "n": 256, "d": 64, "k": k, "pair": 2.0} for k in (2, 8, 91)]
+    >>> [r["k"] for r in in_window(recs)]
+    [8]
+    """
+    out = []
+    for r in records:
+        if r.get("kind") != "curve" or r.get("pair") is None:
+            continue
+        lo, hi = law_window(r["n"], r["d"], r["pair"])
+        if lo <= r["k"] <= hi:
+            out.append(r)
+    return out
+
+
+def regime_summary(records: Sequence[dict], *, level: float = 0.95) -> list[dict]:
+    r"""Per (n, d): the floor and the window of each data seed, the slope of
+    :math:`\log U` against :math:`\log k` over all widths and inside the window
+    (:func:`in_window`; mean over seeds with its ``level`` t-interval,
+    :func:`slope_over_seeds`), and per width k: U, L and U/L over the seeds (mean, max)
+    and the best certified construction at that k.
+
+    >>> recs = [{"method": "minlip", "kind": "curve", "n": 64, "d": 64, "k": k, "seed": s,
+    ...          "status": "exact", "upper": (3 + s) * k ** -0.5, "L": 1.0, "pair": 1.0,
+    ...          "gap": (3 + s) * k ** -0.5, "lipschitz": {"lower": 1.0}}
+    ...         for k in (1, 4, 16, 128) for s in (0, 1)]
+    >>> out = regime_summary(recs)[0]
+    >>> round(out["window_slope"]["mean"], 9), out["window_ks"], out["widths"][0]["k"]
+    (-0.5, [1, 4, 16], 1)
+    """
+    groups: dict = {}
+    for r in records:
+        groups.setdefault((r["n"], r["d"]), []).append(r)
+    out = []
+    for (n, d), rs in sorted(groups.items()):
+        curve = [r for r in rs if r.get("kind") == "curve"]
+        exact = [r for r in curve if r.get("status") == "exact" and r.get("upper")]
+        floors = {r.get("seed", 0): r["pair"] for r in curve if r.get("pair") is not None}
+        inside = in_window(exact)
+        every = slope_over_seeds(exact, level=level)
+        win = slope_over_seeds(inside, level=level)
+        widths = []
+        for k in sorted({r["k"] for r in curve}):
+            at = [r for r in exact if r["k"] == k]
+            cons = [r["upper"] for r in rs if r.get("kind") == "construction"
+                    and r["k"] == k and r.get("upper") is not None]
+            gaps = [r["gap"] for r in at if r.get("gap") is not None]
+            widths.append({
+                "k": k, "sqrt_n_over_k": (n / k) ** 0.5, "seeds": len(at),
+                "U_mean": float(np.mean([r["upper"] for r in at])) if at else None,
+                "U_min": min((r["upper"] for r in at), default=None),
+                "L_mean": float(np.mean([r["L"] for r in at])) if at else None,
+                "gap_mean": float(np.mean(gaps)) if gaps else None,
+                "gap_max": max(gaps, default=None),
+                "in_window": any(r["k"] == k for r in inside),
+                "construction_best": min(cons, default=None)})
+        out.append({"n": n, "d": d, "floors": floors,
+                    "windows": {s: law_window(n, d, f) for s, f in floors.items()},
+                    "window_ks": sorted({r["k"] for r in inside}),
+                    "slope": every[0] if every else None,
+                    "window_slope": win[0] if win else None, "widths": widths})
+    return out
+
+
 def _plot_panel(ax, records, n, d, slope) -> list[int]:
     cur = sorted((r for r in records if r.get("kind") == "curve" and (r["n"], r["d"]) == (n, d)),
                  key=lambda r: (r.get("seed", 0), r["k"]))
     seeds = sorted({r.get("seed", 0) for r in cur})
-    lab = "$U(k)$: certified upper, exact interpolant"
+    lab = "$U(k)$: certified upper, exact interpolant" + (
+        f" (one line per data seed, {len(seeds)} seeds)" if len(seeds) > 1 else "")
     if slope is not None and slope["mean"] is not None:
-        lab += f"; slope {slope['mean']:.2f}"
+        lab += f"\nslope of $\\log U$ {slope.get('where', '')}: {slope['mean']:.2f}"
         if slope["ci_low"] is not None:
-            lab += f" [{slope['ci_low']:.2f}, {slope['ci_high']:.2f}], {slope['seeds']} seeds"
+            lab += f", 95% CI [{slope['ci_low']:.2f}, {slope['ci_high']:.2f}] over seeds"
     for i, seed in enumerate(seeds):
         ex = [r for r in cur if r.get("seed", 0) == seed and r.get("status") == "exact"]
         if ex:
@@ -161,16 +230,19 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
     first = [r for r in cur if r.get("seed", 0) == seeds[0]] if seeds else []
     if first:
         ax.plot([r["k"] for r in first], [r["L"] for r in first], "-", color="k", lw=2,
-                label="$L(k)$: proven lower bound, every $k$-neuron interpolant")
+                label="$L(k)$: proven lower bound, every $k$-neuron interpolant"
+                + (f" (seed {seeds[0]})" if len(seeds) > 1 else ""))
         floor = max(r["pair"] for r in first)
+        which = f", seed {seeds[0]}" if len(seeds) > 1 else ""
         ax.axhline(floor, color="C3", lw=1, ls=":",
-                   label=r"pair-quotient floor $2/\min\|x_i - x_j\|$" + f" = {floor:.2f}")
+                   label=r"pair-quotient floor $2/\min\|x_i - x_j\|$" + f" = {floor:.2f}"
+                   + which)
         lo, hi = law_window(n, d, floor)
         kmin = min(r["k"] for r in first)
         if max(lo, kmin) < hi:
             ax.axvspan(max(lo, kmin), hi, color="C2", alpha=0.12,
                        label=r"window $n/(d+1) < k < n/F^2$, $F$ the floor"
-                       + f" ({lo:.2g} to {hi:.3g})")
+                       + f" ({lo:.2g} to {hi:.3g}{which})")
     style = {"C1": ("o", "C1"), "C2": ("s", "C2"), "C4": ("D", "C3")}
     for name, (mk, col) in style.items():
         pts = [(r["k"], r["upper"]) for r in records if r.get("kind") == "construction"
@@ -179,10 +251,15 @@ def _plot_panel(ax, records, n, d, slope) -> list[int]:
         if pts:
             ax.scatter([p[0] for p in pts], [p[1] for p in pts], marker=mk, color=col,
                        label=f"{display_name(name)} (certified upper)")
-    ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)]
+    ks = [r["k"] for r in records if (r["n"], r["d"]) == (n, d)
+          and (r.get("kind") == "curve" or r.get("status") == "exact")]
     kg = np.geomspace(min(ks), max(ks), 50)
     ax.plot(kg, np.sqrt(n / kg), "k--", lw=1, label=r"$\sqrt{n/k}$")
-    return sorted(set(ks))
+    ticks = []
+    for k in sorted(set(ks)):          # no two tick labels closer than 15% in k
+        if not ticks or k >= 1.15 * ticks[-1]:
+            ticks.append(k)
+    return ticks
 
 
 def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
@@ -190,8 +267,9 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
     one line per data seed), L(k) (proven lower, all interpolants), the networks' own
     certified lower bounds, :math:`\sqrt{n/k}`, the pair-quotient floor and the window
     of :func:`law_window` (shaded), the constructions, and the slope of U (mean over
-    seeds with its 95% interval, :func:`slope_over_seeds`). Writes ``out_base.png`` and
-    ``.pdf``."""
+    seeds with its 95% interval, :func:`slope_over_seeds`; fitted inside the window,
+    :func:`in_window`, when it holds widths there, else over all widths). Writes
+    ``out_base.png`` and ``.pdf``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -205,7 +283,12 @@ def plot_curve(records: Sequence[dict], out_base: str | Path) -> list[Path]:
     panels = sorted({(r["n"], r["d"]) for r in records})
     if not panels:
         raise ValueError("records: nothing to plot")
-    slopes = {(s["n"], s["d"]): s for s in slope_over_seeds(records)}
+    slopes = {(s["n"], s["d"]): dict(s, where="over all widths")
+              for s in slope_over_seeds(records)}
+    slopes.update({(s["n"], s["d"]): dict(s, where="inside the window")
+                   for s in slope_over_seeds(in_window(
+                       [r for r in records if r.get("status") == "exact"]))
+                   if s["mean"] is not None})
     fig, axes = plt.subplots(1, len(panels), figsize=(9.6 * len(panels), 4.8), squeeze=False)
     for ax, (n, d) in zip(axes[0], panels, strict=True):
         kt = _plot_panel(ax, records, n, d, slopes.get((n, d)))

@@ -51,3 +51,30 @@ def test_prune_drops_the_smallest_path_weight():
     pruned = dict(prune_candidates(net))["prune"]
     assert pruned.k == 2 and sorted(pruned.a.tolist()) == [-1.0, 2.0]
     assert prune_candidates(TwoLayerNet([1.0], [[1.0]], None, "relu")) == []
+
+
+@given(seed=st.integers(0, 2**31 - 1), k=st.integers(1, 5), d=st.integers(1, 4),
+       m=st.integers(1, 4))
+def test_average_is_the_mean_function(seed, k, d, m):
+    from numerics.construct import average_networks
+
+    nets = [_net(seed + j, k, d)[0] for j in range(m)]
+    X = _net(seed, k, d)[1]
+    avg = average_networks(nets)
+    assert avg.k == m * k
+    np.testing.assert_allclose(avg(X), np.mean([f(X) for f in nets], axis=0),
+                               rtol=1e-10, atol=1e-10)
+
+
+def test_wrong_average_is_caught():
+    """Concatenating without dividing the output weights by m is the sum, not the mean:
+    it would no longer interpolate the labels the members interpolate."""
+    from numerics.construct import average_networks
+
+    f, X = _net(1, 3, 2)
+    g = _net(2, 3, 2)[0]
+    summed = TwoLayerNet(np.concatenate([f.a, g.a]), np.vstack([f.W, g.W]),
+                         np.concatenate([f.b, g.b]), "relu")
+    mean = (f(X) + g(X)) / 2
+    assert np.allclose(average_networks([f, g])(X), mean)
+    assert not np.allclose(summed(X), mean)

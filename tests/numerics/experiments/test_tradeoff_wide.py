@@ -1,0 +1,81 @@
+"""Wide widths from ensemble starts (numerics.experiments.tradeoff_wide) and the regime
+summary of the curve (numerics.experiments.tradeoff_report.regime_summary)."""
+
+import pytest
+
+from numerics.experiments.tradeoff import verify_curve
+from numerics.experiments.tradeoff_report import in_window, regime_summary
+from numerics.experiments.tradeoff_wide import run_wide
+
+
+def test_wide_points_are_exact_and_reverify(tmp_path):
+    p = tmp_path / "w.jsonl"
+    recs = run_wide(12, 6, [8, 16], p, k0=4, member_budget=(2, 100), outer=2, inner=100)
+    assert [r["status"] for r in recs] == ["exact", "exact"]
+    assert [r["ensemble"]["members"] for r in recs] == [2, 4]
+    # the mean of m exact interpolants is an exact start: U never above the mean start's
+    assert all(r["upper"] >= r["L"] for r in recs)
+    checks = verify_curve(p)
+    assert len(checks) == 2 and all(c.ok for c in checks.values())
+    again = run_wide(12, 6, [8, 16], p, k0=4, member_budget=(2, 100), outer=2, inner=100)
+    assert [r["upper"] for r in again] == [r["upper"] for r in recs]      # resumed
+
+
+def test_wide_bad_ks(tmp_path):
+    with pytest.raises(ValueError, match="ks"):
+        run_wide(12, 6, [6], tmp_path / "w.jsonl", k0=4)
+
+
+def _recs(slope, floor=1.0):
+    return [{"method": "minlip", "kind": "curve", "n": 64, "d": 64, "k": k, "seed": s,
+             "status": "exact", "upper": (3 + s) * k ** slope, "L": floor, "pair": floor,
+             "gap": (3 + s) * k ** slope / floor, "lipschitz": {"lower": floor}}
+            for k in (1, 2, 4, 8, 16, 32, 128) for s in (0, 1, 2)]
+
+
+def test_regime_summary_recovers_the_slope_inside_the_window():
+    out = regime_summary(_recs(-0.5))[0]
+    assert out["window_ks"] == [1, 2, 4, 8, 16, 32]        # 128 > n / F^2 = 64
+    assert out["window_slope"]["mean"] == pytest.approx(-0.5)
+    assert out["window_slope"]["seeds"] == 3
+    by_k = {w["k"]: w for w in out["widths"]}
+    assert by_k[4]["gap_max"] == pytest.approx(5 * 4 ** -0.5)
+    assert not by_k[128]["in_window"]
+
+
+def test_window_uses_the_floor():
+    """A floor four times higher shrinks the window to k <= n / 16; ignoring it is caught."""
+    recs = _recs(-0.5, floor=2.0)
+    assert max(r["k"] for r in in_window(recs)) == 16
+    assert max(r["k"] for r in in_window(_recs(-0.5))) != 16
+
+
+def test_envelope_pass_makes_the_curve_non_increasing(tmp_path):
+    """A width left above a smaller one (here: replaced by a plain trained fit) is lowered
+    to at most the smaller width's U, stays exact and re-verifies; the unprocessed curve
+    is caught as non-monotone."""
+    from numerics.construct import certify_point, fit_interpolant
+    from numerics.data import random_dataset
+    from numerics.experiments.tradeoff import _save_point, run_tradeoff
+    from numerics.experiments.tradeoff_wide import envelope_pass
+    from numerics.records import append_record, load_records
+
+    p = tmp_path / "c.jsonl"
+    recs = run_tradeoff(10, 6, [4, 8], p, outer=2, inner=80, light=True, constructions=False)
+    by_k = {r["k"]: r for r in recs}
+    D = random_dataset(10, 6, seed=0)
+    fit = fit_interpolant(D.X, D.y, 8, seed=3)
+    cert = certify_point(fit.net)
+    worse = dict(by_k[8], upper=cert.value * 3, passes=["forward"],
+                 net_file=_save_point(p, by_k[8]["key"] + "|worse", fit.net, cert))
+    worse["upper"] = max(worse["upper"], 2 * by_k[4]["upper"])
+    append_record(p, worse)
+    last = {r["k"]: r for r in load_records(p)}
+    assert last[8]["upper"] > last[4]["upper"]                  # not monotone: caught
+    envelope_pass(p, outer=2, inner=80)
+    last = {r["k"]: r for r in load_records(p)}
+    assert last[8]["upper"] <= last[4]["upper"] * (1 + 1e-6)
+    assert "envelope" in last[8]["passes"]
+    checks = verify_curve(p)
+    assert all(c.ok for c in checks.values())
+    assert envelope_pass(p) == []                                 # resumed: nothing to do
