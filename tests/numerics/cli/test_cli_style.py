@@ -75,10 +75,11 @@ def test_experiments_take_config_and_write_under_results(name):
     p = _subparsers()[name]
     acts = {a.dest: a for a in p._actions}
     assert "preset" not in acts
-    assert tuple(acts["config"].choices) == ("fast", "full")
+    # fast and full everywhere, first; an experiment may add named measurements after them
+    assert tuple(acts["config"].choices)[:2] == ("fast", "full")
     assert acts["config"].default == "fast"
     assert str(acts["out"].default).startswith("results/")
-    assert "{fast,full}" in p.format_help()
+    assert "{fast,full" in p.format_help()
 
 
 def test_every_choice_is_listed_in_help():
