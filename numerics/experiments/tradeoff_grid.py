@@ -86,7 +86,7 @@ CONFIGS = {
                "ks": [4, 6, 8, 11, 16, 23, 32, 45, 64],
                "outer": 3, "inner": 600, "refine": 1, "population": 2,
                "continuation": "both", "starts": ("fit", "C4"), "light": True,
-               "per_octave": 2, "exact_node_limit": 0},
+               "per_octave": 2, "exact_node_limit": 0, "envelope": True},
 }
 
 #: Seconds per (L-BFGS iteration budget x n x k x d) of the curve search, and the fixed
@@ -109,8 +109,10 @@ class CurveSpec:
     """One curve: panel (n, d), data ``seed``, widths ``ks`` and the search options of
     :func:`numerics.experiments.tradeoff.run_tradeoff`; ``path`` is its points file.
     ``progress`` (one line per width on stderr) is not part of the key, nor is
-    ``exact_node_limit`` when 0 (so the keys of curves without branch and bound are
-    unchanged)."""
+    ``exact_node_limit`` when 0 or ``envelope`` when False (so the keys of curves
+    without them are unchanged). ``envelope``: after the curve, the envelope pass
+    (:func:`numerics.experiments.tradeoff_wide.envelope_pass`): a width left above a
+    smaller width's U restarts from that network."""
 
     n: int
     d: int
@@ -128,6 +130,7 @@ class CurveSpec:
     continuation: str = "forward"
     progress: bool = False
     exact_node_limit: int = 0
+    envelope: bool = False
 
     @property
     def key(self) -> str:
@@ -137,6 +140,8 @@ class CurveSpec:
                 if k not in ("n", "d", "seed", "path", "progress")}
         if not self.exact_node_limit:
             opts.pop("exact_node_limit")
+        if not self.envelope:
+            opts.pop("envelope")
         return f"curve|n={self.n}|d={self.d}|seed={self.seed}|{_tag(opts)}"
 
 
@@ -163,7 +168,8 @@ def curve_specs(cfg: dict, out_dir: str | Path, *, seeds=None,
                 starts=tuple(cfg["starts"]), outer=cfg["outer"], inner=cfg["inner"],
                 refine=cfg["refine"], light=cfg["light"], population=cfg["population"],
                 continuation=cfg["continuation"], progress=progress,
-                exact_node_limit=int(cfg.get("exact_node_limit", 0))))
+                exact_node_limit=int(cfg.get("exact_node_limit", 0)),
+                envelope=bool(cfg.get("envelope", False))))
     return specs
 
 
@@ -179,6 +185,13 @@ def run_curve(spec: CurveSpec) -> dict:
                         constructions=spec.constructions, population=spec.population,
                         continuation=spec.continuation, exact_node_limit=spec.exact_node_limit,
                         progress=spec.progress, resume=True)
+    if spec.envelope:
+        from numerics.experiments.tradeoff_wide import envelope_pass
+        from numerics.records import load_records
+
+        envelope_pass(spec.path, light=spec.light, progress=spec.progress)
+        recs = [r for r in load_records(spec.path)
+                if (r["n"], r["d"], r["seed"]) == (spec.n, spec.d, spec.seed)]
     errors = [r["key"] for r in recs if r.get("status") == "error"]
     incons = [r["key"] for r in recs if r.get("status") == "inconsistent"]
     rec = {"n": spec.n, "d": spec.d, "seed": spec.seed, "ks": list(spec.ks),

@@ -79,3 +79,25 @@ def test_envelope_pass_makes_the_curve_non_increasing(tmp_path):
     checks = verify_curve(p)
     assert all(c.ok for c in checks.values())
     assert envelope_pass(p) == []                                 # resumed: nothing to do
+
+
+def test_grid_runs_the_envelope_pass_when_configured(tmp_path):
+    """A configuration with ``envelope`` runs the pass after each curve (its key says
+    so, a configuration without it keeps its old key) and the curve comes out
+    non-increasing in k."""
+    from numerics.experiments.tradeoff_grid import curve_specs, run_curve
+
+    cfg = {"panels": [(10, 6)], "seeds": (0,), "ks": [4, 8], "outer": 2, "inner": 80,
+           "refine": 0, "population": 1, "continuation": "forward", "starts": ("fit",),
+           "light": True, "per_octave": 2}
+    plain = curve_specs(cfg, tmp_path / "a")[0]
+    spec = curve_specs(dict(cfg, envelope=True), tmp_path / "b")[0]
+    assert spec.envelope and not plain.envelope
+    assert spec.key != plain.key  # the pass is part of the run (the key is a hash)
+    rec = run_curve(spec)
+    assert rec["status"] == "ok" and rec["points"] == 2
+    from numerics.records import load_records
+    last = {r["k"]: r for r in load_records(spec.path) if r.get("kind") == "curve"}
+    assert last[8]["upper"] <= last[4]["upper"] * (1 + 1e-6)
+    checks = verify_curve(spec.path)
+    assert checks and all(c.ok for c in checks.values())
