@@ -142,12 +142,17 @@ class TwoLayerNet:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> TwoLayerNet:
-        """Read a network written by :meth:`save`."""
+    def load(cls, path: str | Path):
+        """Read a network written by :meth:`save`; a file whose ``a`` has shape (m, k)
+        (m outputs) gives a :class:`numerics.models.vector.VectorTwoLayerNet`."""
         with np.load(Path(path), allow_pickle=False) as z:
             missing = {"a", "W", "b", "activation"} - set(z.files)
             if missing:
                 raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
+            if z["a"].ndim == 2:
+                from numerics.models.vector import VectorTwoLayerNet
+
+                return VectorTwoLayerNet(z["a"], z["W"], z["b"], str(z["activation"]))
             return cls(z["a"], z["W"], z["b"], str(z["activation"]))
 
     def to_dict(self) -> dict:

@@ -118,7 +118,7 @@ def run(args) -> dict:
         raise ValueError("--radius: --domain rd (all of R^d) takes no radius")
     if args.radius is not None and not args.radius > 0:
         raise ValueError(f"--radius: must be > 0, got {args.radius}")
-    net = load_network(args.net, "NET") if args.net is not None else demo_network()
+    net = load_network(args.net, "NET", vector=True) if args.net is not None else demo_network()
     _check_exact_options(args, net)
     X = None if args.data is None else load_arrays(args.data, "--data", "points")["X"]
     domain = Domain.parse(args.domain, args.radius)
