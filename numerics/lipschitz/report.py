@@ -64,8 +64,9 @@ from numerics.lipschitz.upper import (
     path_norm_upper_bound_lp,
     spectral_upper_bound,
 )
+from numerics.lipschitz.vector_report import vector_report
 from numerics.lipschitz.witness import Witness
-from numerics.models import DeepReLUNet
+from numerics.models import DeepReLUNet, VectorTwoLayerNet
 
 __all__ = ["EXACT_MODES", "InconsistentBoundsError", "LipschitzReport", "lipschitz_report"]
 
@@ -302,7 +303,10 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
 
     Parameters
     ----------
-    net : TwoLayerNet or DeepReLUNet
+    net : TwoLayerNet, DeepReLUNet or VectorTwoLayerNet
+        m >= 2 outputs: the l2 operator-norm constant (p = 2 only; block LipSDP,
+        witnesses (x, c), branch and bound on R^d and balls;
+        :mod:`numerics.lipschitz.vector_report`); m = 1: as the TwoLayerNet it is.
     domain : Domain, default R^d
         The sphere (geodesic metric) only for p = 2.
     p : {1, 2, inf}
@@ -353,6 +357,12 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     >>> round(rep.lower, 9), round(rep.exact, 9), round(rep.upper, 9)
     (2.0, 2.0, 2.0)
     """
+    if isinstance(net, VectorTwoLayerNet):
+        if net.m >= 2:
+            return vector_report(net, domain, p, X=X, seed=seed, exact=exact,
+                                 n_random=n_random, lipsdp=lipsdp, time_limit=time_limit,
+                                 node_limit=node_limit, rtol=rtol)
+        net = net.scalar()  # m = 1: the scalar network it is, the same numbers
     net = check_net(net, deep=True)
     p = _as_p(p)
     domain = check_domain(domain, net.d, p, net)
