@@ -265,7 +265,7 @@ class _Obj:
         hS = (B.AF / (2 * t)) @ B.AF.T
         lam, V = np.linalg.eigh((hS + hS.T) / 2)
         lam_s, q = float(lam[-1]), V[:, -1]
-        sig = 1.0 / (1.0 + math.exp(-np.clip(v, -50, 50)))
+        sig = 1.0 / (1.0 + math.exp(-float(np.clip(v, -30.0, 20.0))))  # sigma <= 1 - 2e-9
         return t, lam_s, q, sig, t * lam_s / sig
 
     def __call__(self, x):
@@ -295,6 +295,8 @@ class _Obj:
         dlam = -(ga**2) / (2 * t)  # d lambda_s / d theta
         gth = gT * T + np.sum(gT * t / sig) * dlam
         gv = -(1 - sig) * np.sum(gT * T)
+        if not -30.0 < x[-1] < 20.0:
+            gv = 0.0  # the clipped range: sigma is constant there
         return f, np.concatenate([gth, [gv]])
 
 
@@ -322,8 +324,8 @@ def _optimize(B: _Block, t0: np.ndarray | None, maxiter: int) -> tuple[float, np
 def _certify_loop(B: _Block, T: np.ndarray, rho: float) -> float:
     if not math.isfinite(rho):
         return math.inf
-    step = 1e-13 * max(rho, 1e-300)
-    for _ in range(60):
+    step = 1e-13 * rho + 1e-300
+    while step <= 1e2 * max(rho, 1.0):
         if certify_block(B, T, rho + step):
             return rho + step
         step *= 4
@@ -364,8 +366,11 @@ def vector_sector_bound(net: VectorTwoLayerNet, sectors: NeuronSectors, *,
     cf = vector_closed_form_bound(net, sectors=sectors)
     kF = B.WF.shape[0]
     t = np.zeros(net.k)
+    if kF == 0 and B.closed:
+        # every neuron has slope 0 on the domain (or A_l = 0, w_l = 0): F is constant
+        return VectorLipSDPResult(0.0, 0.0, t, True, cf)
     if kF == 0:
-        rho = float(np.linalg.norm(B.G, 2) ** 2) if B.G.size else 0.0
+        rho = float(np.linalg.norm(B.G, 2) ** 2)
         rho_c = _certify_loop(B, np.zeros(0), rho)
         val = rounding.up(math.sqrt(rho_c)) if math.isfinite(rho_c) else math.inf
         return VectorLipSDPResult(min(val, cf), rho_c, t, math.isfinite(val), cf)
