@@ -25,6 +25,7 @@ from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain
 from numerics.lipschitz.bnb import _check_budget, pl_slopes
 from numerics.lipschitz.norms import _as_p
+from numerics.lipschitz.report_types import EXACT_MODES, InconsistentBoundsError, LipschitzReport
 from numerics.lipschitz.vector_bnb import vector_branch_and_bound
 from numerics.lipschitz.vector_lipsdp import (
     proxy_net,
@@ -54,8 +55,6 @@ def vector_report(net: VectorTwoLayerNet, domain: Domain | None = None, p=2, *, 
                   time_limit: float | None = 60.0, node_limit: int | None = None,
                   rtol: float = 1e-9):
     """The report for m >= 2 outputs (arguments as ``lipschitz_report``; only p = 2)."""
-    from numerics.lipschitz.report import EXACT_MODES, InconsistentBoundsError, LipschitzReport
-
     if _as_p(p) != 2.0:
         raise ValueError(f"p: networks with m outputs are handled for the l2 norm only "
                          f"(the operator norm of the Jacobian), got {p!r}")

@@ -1,9 +1,8 @@
 r"""Network models: what every estimator, certificate and construction takes or returns.
 
 - :mod:`~numerics.models.network`: :class:`TwoLayerNet`, the two-layer network
-  :math:`f(x) = \sum_\ell a_\ell \psi(w_\ell\cdot x + b_\ell)`;
-- :mod:`~numerics.models.vector`: :class:`VectorTwoLayerNet`, m outputs
-  :math:`x \mapsto A\psi(Wx + b)`;
+  :math:`f(x) = \sum_\ell a_\ell \psi(w_\ell\cdot x + b_\ell)`, and
+  :class:`VectorTwoLayerNet`, m outputs :math:`x \mapsto A\psi(Wx + b)`;
 - :mod:`~numerics.models.deep`: :class:`DeepReLUNet`, a deep ReLU network;
 - :mod:`~numerics.models.multilayer`: :class:`MultiLayerClassifier`, a multi-class
   network with per-layer weights (the S4 weight-perturbation setting);
@@ -32,8 +31,9 @@ from numerics.models.multilayer import (  # noqa: F401  # noqa: F401
 )
 from numerics.models.network import (  # noqa: F401
     TwoLayerNet,
+    VectorTwoLayerNet,
+    load_network,
 )
-from numerics.models.vector import VectorTwoLayerNet, load_network  # noqa: F401
 
 __all__ = [
     "BIAS_KINDS",
