@@ -28,6 +28,7 @@ Examples
 >>> rep = lipschitz_report(net, Domain.rd(), p="inf", seed=0)
 >>> round(rep.lower, 9), round(rep.upper, 9)
 (6.0, 6.0)
+>>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> net = TwoLayerNet(rng.standard_normal(12), rng.standard_normal((12, 5)),
 ...                   rng.standard_normal(12), "relu")
