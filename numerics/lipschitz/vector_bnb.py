@@ -79,7 +79,8 @@ class _VectorSearch(_Search):
 
     def upper_bound(self, sig: np.ndarray, parent):
         res = vector_sector_bound(self.vnet, self.sectors(sig), t_start=None if parent is None
-                                  else parent.t, maxiter=self.maxiter)
+                                  else parent.t, maxiter=self.maxiter,
+                                  target=self.lower * (1 + self.rtol) * (1 - 1e-12))
         ub = float(res.value)
         if parent is not None and parent.upper < ub:
             return parent.upper, parent.t

@@ -151,6 +151,7 @@ class _Block:
     G_abs: np.ndarray   # (m, d), |A||mu||W| over live neurons
     free_idx: np.ndarray
     closed: bool        # G == 0 exactly
+    n_terms: int        # live neurons: the length of the sums forming G
 
     @property
     def m(self) -> int:
@@ -170,7 +171,7 @@ def block_data(net: VectorTwoLayerNet, S: NeuronSectors) -> _Block:
     G = Am @ net.W[idx] if idx.size else np.zeros((net.m, net.d))
     G_abs = np.abs(Am) @ np.abs(net.W[idx]) if idx.size else np.zeros((net.m, net.d))
     return _Block(np.ascontiguousarray(net.W[F]), np.ascontiguousarray(net.a[:, F]),
-                  (S.beta - S.alpha)[F], G, G_abs, F, bool(not np.any(G != 0)))
+                  (S.beta - S.alpha)[F], G, G_abs, F, bool(not np.any(G != 0)), int(idx.size))
 
 
 def _parts(B: _Block, TF: np.ndarray):
@@ -189,13 +190,12 @@ def certify_block(B: _Block, TF: np.ndarray, rho: float) -> bool:
     if TF.shape != (B.WF.shape[0],) or not np.all(np.isfinite(TF)) or np.any(TF <= 0):
         return False
     d, m, kF = B.d, B.m, B.WF.shape[0]
-    k = kF + B.G.shape[1]  # any bound on the number of terms of G's entries works
     tau, h, Q, S = _parts(B, TF)
     if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(S))):
         return False
     eQ = rounding.gamma(kF + 6) * float(np.sum(tau * np.sum(B.WF**2, axis=1)))
     eS = rounding.gamma(kF + 3) * float(np.sum(h * np.sum(B.AF**2, axis=0)))
-    eG = rounding.gamma(k + 3) * float(np.linalg.norm(B.G_abs))
+    eG = rounding.gamma(B.n_terms + 3) * float(np.linalg.norm(B.G_abs))
     n = d + m
     diag_max = max(rho, 1.0) + (float(np.max(np.diag(Q))) if d else 0.0) \
         + (float(np.max(np.diag(S))) if m else 0.0)
@@ -300,7 +300,10 @@ class _Obj:
         return f, np.concatenate([gth, [gv]])
 
 
-def _optimize(B: _Block, t0: np.ndarray | None, maxiter: int) -> tuple[float, np.ndarray]:
+def _optimize(B: _Block, t0: np.ndarray | None, maxiter: int,
+              target: float = 0.0) -> tuple[float, np.ndarray]:
+    """Smoothing levels 1e-2 ... 1e-6 (1e-3 ... with a warm start); stops early when the
+    best rho is at most ``target`` (branch and bound's prune level) or stalls."""
     kF = B.WF.shape[0]
     if t0 is None:
         an = np.linalg.norm(B.AF, axis=0)
@@ -308,11 +311,15 @@ def _optimize(B: _Block, t0: np.ndarray | None, maxiter: int) -> tuple[float, np
         t0 = an / (B.delta * wn)
     x = np.concatenate([np.log(np.maximum(t0, 1e-300)), [0.0]])
     obj = _Obj(B)
-    for eps in (1e-2, 1e-3, 1e-4, 1e-5, 1e-6):
+    prev = math.inf
+    for eps in ((1e-2,) if t0 is None else ()) + (1e-3, 1e-4, 1e-5, 1e-6):
         obj.eps = eps
         r = minimize(obj, x, jac=True, method="L-BFGS-B",
                      options={"maxiter": maxiter, "gtol": 1e-12, "ftol": 1e-15})
         x = r.x
+        if obj.best[0] <= target or obj.best[0] >= prev * (1 - 1e-9):
+            break
+        prev = obj.best[0]
     rho, T = obj.best
     if T is None:
         T = obj.T_of(x)[-1]
@@ -358,9 +365,12 @@ def vector_closed_form_bound(net: VectorTwoLayerNet, domain: Domain = _RD,
 
 
 def vector_sector_bound(net: VectorTwoLayerNet, sectors: NeuronSectors, *,
-                        t_start=None, maxiter: int = 200) -> VectorLipSDPResult:
+                        t_start=None, maxiter: int = 200,
+                        target: float = 0.0) -> VectorLipSDPResult:
     """The certified block LipSDP bound for caller-supplied sectors (the node bound of
-    :mod:`numerics.lipschitz.vector_bnb`); ``t_start`` (k,) warm-starts the multipliers."""
+    :mod:`numerics.lipschitz.vector_bnb`); ``t_start`` (k,) warm-starts the multipliers;
+    the optimizer stops once its bound is at most ``target`` (a value, not squared; the
+    returned bound is certified either way)."""
     net = _check(net)
     B = block_data(net, sectors)
     cf = vector_closed_form_bound(net, sectors=sectors)
@@ -378,7 +388,7 @@ def vector_sector_bound(net: VectorTwoLayerNet, sectors: NeuronSectors, *,
     if t_start is not None:
         ts = np.asarray(t_start, dtype=float)[B.free_idx]
         t0 = ts if np.all(ts > 0) else None
-    rho, T = _optimize(B, t0, maxiter)
+    rho, T = _optimize(B, t0, maxiter, float(target) ** 2)
     rho_c = _certify_loop(B, T, rho)
     val = rounding.up(math.sqrt(rho_c)) if math.isfinite(rho_c) else math.inf
     t[B.free_idx] = T
