@@ -303,3 +303,15 @@ def test_witness_reverifies_and_rejects_kinks_and_outside_points():
         VectorWitness(np.full((1, 2), 2.0), w.direction, 0.0).verify(net, Domain.ball(1.0))
     with pytest.raises(ValueError, match="direction"):
         VectorWitness(w.points, np.zeros(3), 0.0).verify(net, Domain.ball(1.0))
+
+
+def test_inflated_lower_bound_is_caught(monkeypatch):
+    """A witness search that overclaims (x 1.5) contradicts the certified upper bound."""
+    net = _net(6, 3, 6, 2)
+    v, w = _lower(net, Domain.ball(1.0))
+    assert w.verify(net, Domain.ball(1.0)) == v
+    bad = VectorWitness(w.points, w.direction, 1.5 * v)
+    assert bad.verify(net, Domain.ball(1.0)) == v  # verify recomputes, it does not trust
+    monkeypatch.setattr(vreport, "vector_lower_bound", lambda *a, **k: (1.5 * v, bad))
+    with pytest.raises(InconsistentBoundsError):
+        lipschitz_report(net, Domain.ball(1.0), seed=0, exact=False)
