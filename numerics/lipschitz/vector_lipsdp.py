@@ -73,12 +73,12 @@ products only (no inverse) and runs a float64 Cholesky factorization of
 :math:`\hat K - cI`, where c covers (Higham's :math:`\gamma_n`, :mod:`numerics.rounding`)
 the errors of :math:`\hat Q` (:math:`\gamma_{k_F+6}\sum_\ell\tau_\ell\|w_\ell\|^2`), of
 :math:`\hat S` (:math:`\gamma_{k_F+3}\sum_\ell\|A_\ell\|^2/(2T_\ell)`), of :math:`\hat G`
-(:math:`\gamma_{k+3}\|\,|A||\mu||W|\,\|_F`, twice: both off-diagonal blocks give one
-symmetric perturbation of that norm), of the diagonal subtraction, and of the
-factorization (Rump 2006: :math:`\gamma_{n+1}\mathrm{tr}/(1-2\gamma_{n+1})` with
-:math:`\mathrm{tr} \le d\rho + m`, n = d + m, plus an underflow term). Success certifies
-:math:`K \succeq 0`, hence :math:`\mathcal M \succeq 0` and the bound :math:`\sqrt\rho`
-rounded up.
+(:math:`\gamma_{k_L+3}\|\,|A||\mu||W|\,\|_F`, :math:`k_L` live neurons; both
+off-diagonal blocks give one symmetric perturbation of that norm), of the diagonal
+subtraction, and of the factorization (Rump 2006:
+:math:`\gamma_{n+1}\mathrm{tr}/(1-2\gamma_{n+1})` with :math:`\mathrm{tr} \le d\rho + m`,
+n = d + m, plus an underflow term). Success certifies :math:`K \succeq 0`, hence
+:math:`\mathcal M \succeq 0` and the bound :math:`\sqrt\rho` rounded up.
 
 **Optimization.** :math:`T = t\,\lambda_{\max}(S(t))/\sigma`, :math:`t = e^\theta`,
 :math:`\sigma = 1/(1+e^{-v})` keeps :math:`\lambda_{\max}(S(T)) = \sigma < 1`; L-BFGS on
