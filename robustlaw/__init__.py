@@ -35,7 +35,7 @@ from numerics.construct import (
 from numerics.data import Dataset, gaussian_data, random_dataset, sphere_data
 from numerics.domain import Domain
 from numerics.lipschitz import InconsistentBoundsError, LipschitzReport, Witness, lipschitz_report
-from numerics.models import TwoLayerNet
+from numerics.models import TwoLayerNet, VectorTwoLayerNet
 from numerics.shipped_data import load_digits_dataset, two_moons
 from theory.bounds import Bound, all_bounds, get_bound
 
@@ -53,6 +53,7 @@ __all__ = [
     "Domain",
     "LipschitzReport",
     "TwoLayerNet",
+    "VectorTwoLayerNet",
     "Witness",
     "__version__",
     "all_bounds",

@@ -4,7 +4,8 @@
 ``exact`` is set only where it is computed exactly. Submodules: ``slopes`` (slope
 ranges and their cache), ``norms`` (ℓp helpers), ``witness`` (one witness type),
 ``search`` and ``ascent`` (lower bounds), ``upper`` (closed-form upper bounds),
-``deep`` (deep-network bounds), ``lipsdp`` (the LipSDP reduction), ``exact``
+``deep`` (deep-network bounds), ``lipsdp`` (the LipSDP reduction), ``vector_*``
+(networks with m outputs: block LipSDP, witnesses, branch and bound), ``exact``
 (enumeration) and ``report`` (one report for every p). Other packages import
 only this face; the submodules never import it. May import :mod:`theory`,
 :mod:`numerics.models` and the root plumbing; never :mod:`numerics.certify`,
@@ -62,6 +63,13 @@ from numerics.lipschitz.upper import (  # noqa: F401
     path_norm_upper_bound_lp,
     spectral_upper_bound,
 )
+from numerics.lipschitz.vector_bnb import vector_branch_and_bound  # noqa: F401
+from numerics.lipschitz.vector_lipsdp import (  # noqa: F401
+    VectorLipSDPResult,
+    vector_closed_form_bound,
+    vector_lipsdp_upper_bound,
+)
+from numerics.lipschitz.vector_search import VectorWitness, vector_lower_bound  # noqa: F401
 from numerics.lipschitz.witness import Witness  # noqa: F401
 
 __all__ = [
@@ -73,6 +81,8 @@ __all__ = [
     "LipschitzReport",
     "NeuronSectors",
     "P_VALUES",
+    "VectorLipSDPResult",
+    "VectorWitness",
     "Witness",
     "box_upper_bound_lp",
     "branch_and_bound_lipschitz",
@@ -103,4 +113,8 @@ __all__ = [
     "slope_ranges",
     "spectral_multipliers",
     "spectral_upper_bound",
+    "vector_branch_and_bound",
+    "vector_closed_form_bound",
+    "vector_lipsdp_upper_bound",
+    "vector_lower_bound",
 ]

@@ -28,6 +28,7 @@ Examples
 >>> rep = lipschitz_report(net, Domain.rd(), p="inf", seed=0)
 >>> round(rep.lower, 9), round(rep.upper, 9)
 (6.0, 6.0)
+>>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> net = TwoLayerNet(rng.standard_normal(12), rng.standard_normal((12, 5)),
 ...                   rng.standard_normal(12), "relu")
@@ -41,9 +42,6 @@ Examples
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from numerics._validate import as_finite_float, as_matrix, as_positive_int, as_rng
 from numerics.domain import Domain
@@ -52,7 +50,12 @@ from numerics.lipschitz.bnb import _check_budget, branch_and_bound_lipschitz, pl
 from numerics.lipschitz.deep import product_norm_upper_bound
 from numerics.lipschitz.exact import degenerate_reason, exact_lp_lipschitz, exact_relu_lipschitz
 from numerics.lipschitz.lipsdp import lipsdp_upper_bound
-from numerics.lipschitz.norms import _as_p, _p_label, dual_exponent
+from numerics.lipschitz.norms import _as_p
+from numerics.lipschitz.report_types import (  # noqa: F401  (re-exported)
+    EXACT_MODES,
+    InconsistentBoundsError,
+    LipschitzReport,
+)
 from numerics.lipschitz.search import _gradient_search, _lp_search, _pair_search
 from numerics.lipschitz.upper import (
     UPPER_BOUND_PROVIDERS,
@@ -64,116 +67,10 @@ from numerics.lipschitz.upper import (
     path_norm_upper_bound_lp,
     spectral_upper_bound,
 )
-from numerics.lipschitz.witness import Witness
-from numerics.models import DeepReLUNet
+from numerics.lipschitz.vector_report import vector_report
+from numerics.models import DeepReLUNet, VectorTwoLayerNet
 
 __all__ = ["EXACT_MODES", "InconsistentBoundsError", "LipschitzReport", "lipschitz_report"]
-
-#: The values of ``lipschitz_report(..., exact=)``: False (none), "auto" (enumeration
-#: where it is cheap), "enumerate" (enumeration, d <= 3), True and "bnb" (branch and bound).
-EXACT_MODES = (False, "auto", "enumerate", True, "bnb")
-
-
-class InconsistentBoundsError(ArithmeticError):
-    """A certified lower bound exceeds a certified upper bound: one of them is wrong
-    (a bug, never a property of the input)."""
-
-
-@dataclass
-class LipschitzReport:
-    r"""Certified bracket of :math:`\mathrm{Lip}_{p,\Omega}(f)`.
-
-    ``lower`` is attained at ``lower_witness`` (re-verify with
-    ``lower_witness.verify(net, domain)``); ``upper`` is the smallest of the
-    proved bounds in ``uppers``; ``exact`` is the enumerated value, or with branch
-    and bound the closed bracket's lower end (None when not computed or not closed,
-    with ``exact_reason``); ``p`` the input norm's exponent. With branch and bound,
-    ``nodes`` is the number of nodes it bounded and ``bnb`` its summary (status,
-    seconds, its own bracket, open nodes); ``seconds`` is always the whole report's
-    time, branch and bound included.
-    """
-
-    domain: Domain
-    lower: float
-    lower_witness: Witness | None
-    lower_method: str
-    upper: float
-    upper_method: str
-    uppers: dict = field(default_factory=dict)
-    lowers: dict = field(default_factory=dict)
-    exact: float | None = None
-    exact_reason: str = ""
-    seconds: float = 0.0
-    p: float = 2.0
-    nodes: int | None = None
-    bnb: dict | None = None
-
-    @property
-    def gap(self) -> float:
-        """The relative open gap ``upper / lower - 1`` (0 when both are 0, inf when
-        only lower is)."""
-        if self.lower <= 0:
-            return 0.0 if self.upper <= 0 else float("inf")
-        return self.upper / self.lower - 1
-
-    @property
-    def q(self) -> float:
-        """The dual exponent."""
-        return dual_exponent(self.p)
-
-    @property
-    def bracket(self) -> float:
-        """``upper / lower`` (inf when lower is 0)."""
-        return self.upper / self.lower if self.lower > 0 else float("inf")
-
-    def to_dict(self) -> dict:
-        """JSON-friendly dict with at least ``p``, ``lower``, ``upper``, ``exact``,
-        ``domain``, ``witness``, ``nodes`` (None without branch and bound), ``seconds``,
-        ``gap`` and ``bnb``."""
-        def fin(v):
-            return None if v is None or not np.isfinite(v) else float(v)
-
-        return {
-            "p": _p_label(self.p),
-            "q": _p_label(self.q),
-            "domain": self.domain.kind,
-            "radius": self.domain.radius,
-            "lower": float(self.lower),
-            "lower_method": self.lower_method,
-            "lowers": {k: float(v) for k, v in self.lowers.items()},
-            "witness": None if self.lower_witness is None else self.lower_witness.to_dict(),
-            "upper": fin(self.upper),
-            "upper_method": self.upper_method,
-            "uppers": {k: fin(v) for k, v in self.uppers.items()},
-            "bracket": fin(self.bracket),
-            "exact": fin(self.exact),
-            "exact_reason": self.exact_reason,
-            "seconds": round(self.seconds, 6),
-            "nodes": self.nodes,
-            "gap": fin(self.gap),
-            "bnb": None if self.bnb is None else dict(self.bnb),
-        }
-
-    def summary(self) -> str:
-        """A few human-readable lines."""
-        ex = "not computed" if self.exact is None else f"{self.exact:.6g}"
-        lines = [
-            f"domain      {self.domain.label}",
-            f"norm        l_{_p_label(self.p)}",
-            f"lower       {self.lower:.6g}   ({self.lower_method}; witness: "
-            f"{self.lower_witness.kind if self.lower_witness else 'none'})",
-            f"upper       {self.upper:.6g}   ({self.upper_method})",
-            f"exact       {ex}" + (f"   ({self.exact_reason})" if self.exact_reason else ""),
-            f"upper/lower {self.bracket:.4g}",
-        ]
-        for k, v in self.uppers.items():
-            lines.append(f"  upper[{k}] = {v:.6g}")
-        if self.bnb is not None:
-            lines.append(f"branch and bound: {self.bnb['status']}, {self.nodes} nodes, "
-                         f"{self.bnb['seconds']:.3g} s, relative gap {self.gap:.3g}")
-        lines.append(f"seconds     {self.seconds:.3f}")
-        return "\n".join(lines)
-
 
 def _l2_lowers(net, domain, X, seed, n_random, steps, polish_top) -> dict:
     """name -> (value, witness) of the p = 2 two-layer lower bounds."""
@@ -302,7 +199,10 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
 
     Parameters
     ----------
-    net : TwoLayerNet or DeepReLUNet
+    net : TwoLayerNet, DeepReLUNet or VectorTwoLayerNet
+        m >= 2 outputs: the l2 operator-norm constant (p = 2 only; block LipSDP,
+        witnesses (x, c), branch and bound on R^d and balls;
+        :mod:`numerics.lipschitz.vector_report`); m = 1: as the TwoLayerNet it is.
     domain : Domain, default R^d
         The sphere (geodesic metric) only for p = 2.
     p : {1, 2, inf}
@@ -353,6 +253,12 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
     >>> round(rep.lower, 9), round(rep.exact, 9), round(rep.upper, 9)
     (2.0, 2.0, 2.0)
     """
+    if isinstance(net, VectorTwoLayerNet):
+        if net.m >= 2:
+            return vector_report(net, domain, p, X=X, seed=seed, exact=exact,
+                                 n_random=n_random, lipsdp=lipsdp, time_limit=time_limit,
+                                 node_limit=node_limit, rtol=rtol)
+        net = net.scalar()  # m = 1: the scalar network it is, the same numbers
     net = check_net(net, deep=True)
     p = _as_p(p)
     domain = check_domain(domain, net.d, p, net)

@@ -15,7 +15,7 @@ from numerics import rounding
 from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain, check_net, two_layer_or_none
 from numerics.lipschitz.norms import INF, _as_p, _p_label
-from numerics.models import TwoLayerNet
+from numerics.models import TwoLayerNet, VectorTwoLayerNet
 
 __all__ = ["Witness", "kink_margin"]
 
@@ -34,7 +34,7 @@ class Witness:
 
     Examples
     --------
-    >>> from numerics.models import TwoLayerNet
+    >>> from numerics.models import TwoLayerNet, VectorTwoLayerNet
     >>> net = TwoLayerNet([1.0], [[1.0, -2.0]], [0.0], "relu")
     >>> w = Witness("point", np.array([[3.0, 1.0]]), 3.0, 2.0)
     >>> round(w.verify(net), 9), round(w.verify(net, p=1), 9), round(w.verify(net, p="inf"), 9)
@@ -55,6 +55,8 @@ class Witness:
         float point lies within a relative :math:`10^{-9}` of the sphere and stands for
         its projection), the pair coincides, or a point witness's activation pattern
         is not certain (it may lie on a kink)."""
+        if isinstance(net, VectorTwoLayerNet) and net.m == 1:
+            net = net.scalar()  # the scalar network it is (lipschitz_report does the same)
         net = check_net(net, deep=True)
         net = two_layer_or_none(net) or net  # a depth-1 deep net is a two-layer one
         p = self.p if p is None else _as_p(p)

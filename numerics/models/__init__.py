@@ -1,7 +1,8 @@
 r"""Network models: what every estimator, certificate and construction takes or returns.
 
 - :mod:`~numerics.models.network`: :class:`TwoLayerNet`, the two-layer network
-  :math:`f(x) = \sum_\ell a_\ell \psi(w_\ell\cdot x + b_\ell)`;
+  :math:`f(x) = \sum_\ell a_\ell \psi(w_\ell\cdot x + b_\ell)`, and
+  :class:`VectorTwoLayerNet`, m outputs :math:`x \mapsto A\psi(Wx + b)`;
 - :mod:`~numerics.models.deep`: :class:`DeepReLUNet`, a deep ReLU network;
 - :mod:`~numerics.models.multilayer`: :class:`MultiLayerClassifier`, a multi-class
   network with per-layer weights (the S4 weight-perturbation setting);
@@ -30,6 +31,8 @@ from numerics.models.multilayer import (  # noqa: F401  # noqa: F401
 )
 from numerics.models.network import (  # noqa: F401
     TwoLayerNet,
+    VectorTwoLayerNet,
+    load_network,
 )
 
 __all__ = [
@@ -37,6 +40,7 @@ __all__ = [
     "DeepReLUNet",
     "MultiLayerClassifier",
     "TwoLayerNet",
+    "VectorTwoLayerNet",
     "batched_backward",
     "batched_forward",
     "gradient_covariance",
@@ -44,5 +48,6 @@ __all__ = [
     "he_layers",
     "he_two_layer",
     "inf_norm",
+    "load_network",
     "margin_and_weight_gradients",
 ]

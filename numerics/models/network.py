@@ -8,6 +8,9 @@ derivative are the numeric :math:`\psi, \psi'` used here (one source of truth).
 Gradient: :math:`\nabla f(x) = W^T\big(a \odot \psi'(Wx + b)\big)`, batched as
 ``(psi'(X W^T + b) * a) @ W``.
 
+Networks with m outputs, :math:`F(x) = A\,\psi(Wx + b)`, are :class:`VectorTwoLayerNet`
+(``a`` of shape (m, k)); same file format, and :meth:`TwoLayerNet.load` reads both.
+
 Examples
 --------
 >>> net = TwoLayerNet([1.0, -2.0], [[1.0, 0.0], [0.0, 1.0]], [0.0, 0.5], "relu")
@@ -28,7 +31,7 @@ import numpy as np
 from numerics._validate import as_matrix, as_vector
 from theory.activations import Activation, get_activation
 
-__all__ = ["TwoLayerNet"]
+__all__ = ["TwoLayerNet", "VectorTwoLayerNet", "load_network"]
 
 
 class TwoLayerNet:
@@ -142,12 +145,15 @@ class TwoLayerNet:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> TwoLayerNet:
-        """Read a network written by :meth:`save`."""
+    def load(cls, path: str | Path):
+        """Read a network written by :meth:`save`; a file whose ``a`` has shape (m, k)
+        (m outputs) gives a :class:`VectorTwoLayerNet`."""
         with np.load(Path(path), allow_pickle=False) as z:
             missing = {"a", "W", "b", "activation"} - set(z.files)
             if missing:
                 raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
+            if z["a"].ndim == 2:
+                return VectorTwoLayerNet(z["a"], z["W"], z["b"], str(z["activation"]))
             return cls(z["a"], z["W"], z["b"], str(z["activation"]))
 
     def to_dict(self) -> dict:
@@ -159,3 +165,169 @@ class TwoLayerNet:
         """A copy with some arrays replaced (validated again)."""
         return TwoLayerNet(self.a if a is None else a, self.W if W is None else W,
                            self.b if b is None else b, self.activation)
+
+
+class VectorTwoLayerNet:
+    r"""A two-layer network with m outputs, :math:`F(x) = A\,\psi(Wx + b)`, k neurons,
+    dimension d (immutable arrays). The Jacobian is :math:`J(x) = A\,\mathrm{diag}(\psi'(Wx
+    + b))\,W` (m × d), whose :math:`\ell_2` operator norm the Lipschitz toolkit bounds.
+
+    Why a sibling class and not a 2-D ``a`` in :class:`TwoLayerNet`:
+    every scalar routine of the toolkit (gradients, rounding bounds, LipSDP's reduction,
+    branch and bound, the experiments) reads ``net.a`` as a vector of length k; a 2-D ``a``
+    there would change the meaning of ``gradient`` and ``__call__`` for every caller. A
+    separate class keeps every scalar path byte-for-byte unchanged, and the file format is
+    the same: :meth:`TwoLayerNet.load` and this class's :meth:`load` read ``.npz`` files whose
+    ``a`` has shape (k,) or (m, k) (:func:`load_network` picks the class by ``a.ndim``).
+
+    Parameters
+    ----------
+    a : array_like, shape (m, k)
+        Output weights A (a 1-D ``a`` of length k is read as m = 1).
+    W : array_like, shape (k, d)
+    b : array_like, shape (k,), optional
+    activation : str or Activation
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: NaN/inf entries, shape mismatches (``a`` must have k
+        columns), k = 0, d = 0, or an unknown activation.
+
+    Examples
+    --------
+    >>> net = VectorTwoLayerNet([[1.0, 0.0], [0.0, 2.0]], [[1.0, 0.0], [0.0, 1.0]])
+    >>> net(np.array([[1.0, 1.0]]))
+    array([[1., 2.]])
+    >>> net.jacobian(np.array([1.0, 1.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    >>> VectorTwoLayerNet([[1.0, 2.0]], [[1.0]], None, "relu")
+    Traceback (most recent call last):
+    ...
+    ValueError: a: expected 1 columns (k, the rows of W), got shape (1, 2)
+    """
+
+    __slots__ = ("a", "W", "b", "activation", "_psi", "_dpsi")
+
+    def __init__(self, a, W, b=None, activation: str | Activation = "relu"):
+        W = as_matrix(W, "W")
+        k = W.shape[0]
+        if np.ndim(a) == 1:
+            A = as_vector(a, "a", size=k)[None, :]
+        else:
+            A = as_matrix(a, "a")
+            if A.shape[1] != k:
+                raise ValueError(f"a: expected {k} columns (k, the rows of W), got shape "
+                                 f"{A.shape}")
+        b = np.zeros(k) if b is None else as_vector(b, "b", size=k)
+        act = get_activation(activation)
+        for arr in (A, W, b):
+            arr.setflags(write=False)
+        self.a, self.W, self.b, self.activation = A, W, b, act
+        self._psi = act.numeric
+        self._dpsi = act.numeric_derivative
+
+    @property
+    def m(self) -> int:
+        """Number of outputs."""
+        return self.a.shape[0]
+
+    @property
+    def k(self) -> int:
+        """Number of neurons."""
+        return self.W.shape[0]
+
+    @property
+    def d(self) -> int:
+        """Input dimension."""
+        return self.W.shape[1]
+
+    @property
+    def spec(self) -> str:
+        """Activation spec string."""
+        return self.activation.spec
+
+    def __repr__(self) -> str:
+        return (f"VectorTwoLayerNet(m={self.m}, k={self.k}, d={self.d}, "
+                f"activation={self.spec!r})")
+
+    def _points(self, X, name: str = "X") -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X[None, :]
+        return as_matrix(X, name, cols=self.d)
+
+    def preactivation(self, X) -> np.ndarray:
+        """``X W^T + b``, shape (n, k)."""
+        return self._points(X) @ self.W.T + self.b
+
+    def __call__(self, X) -> np.ndarray:
+        """Outputs F(x) for each row, shape (n, m)."""
+        return self._psi(self.preactivation(X)) @ self.a.T
+
+    value = __call__
+
+    def jacobian(self, x) -> np.ndarray:
+        r""":math:`J(x) = A\,\mathrm{diag}(\psi'(Wx+b))\,W` at one point, shape (m, d)
+        (right derivative at kinks, as :meth:`TwoLayerNet.gradient`)."""
+        s = self._dpsi(self.preactivation(x))[0]
+        return (self.a * s) @ self.W
+
+    def patterns(self, X) -> np.ndarray:
+        """Activation pattern ``w.x + b >= 0``, bool (n, k)."""
+        return self.preactivation(X) >= 0
+
+    def output(self, i: int) -> TwoLayerNet:
+        """The scalar network of output i (row i of A)."""
+        return TwoLayerNet(self.a[i], self.W, self.b, self.activation)
+
+    def combination(self, c) -> TwoLayerNet:
+        r"""The scalar network :math:`c^T F` (output weights :math:`A^Tc`); its gradient
+        is :math:`J(x)^Tc`, so its Lipschitz constant is at most
+        :math:`\|c\|\,\mathrm{Lip}(F)`."""
+        c = as_vector(c, "c", size=self.m)
+        return TwoLayerNet(self.a.T @ c, self.W, self.b, self.activation)
+
+    def scalar(self) -> TwoLayerNet:
+        """For m = 1, the :class:`TwoLayerNet` this network is (same arrays)."""
+        if self.m != 1:
+            raise ValueError(f"net: has m = {self.m} outputs, not 1")
+        return self.output(0)
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``a`` (m, k), ``W``, ``b`` and ``activation`` to ``.npz`` (the format of
+        :meth:`TwoLayerNet.save`)."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz")
+        np.savez(path, a=self.a, W=self.W, b=self.b, activation=np.array(self.spec))
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> VectorTwoLayerNet:
+        """Read a network written by :meth:`save` (or a scalar one, as m = 1)."""
+        with np.load(Path(path), allow_pickle=False) as z:
+            missing = {"a", "W", "b", "activation"} - set(z.files)
+            if missing:
+                raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
+            return cls(z["a"], z["W"], z["b"], str(z["activation"]))
+
+    def to_dict(self) -> dict:
+        """JSON-friendly description (``a`` a list of m lists)."""
+        return {"activation": self.spec, "a": self.a.tolist(), "W": self.W.tolist(),
+                "b": self.b.tolist()}
+
+
+def load_network(a, W, b, activation):
+    """A :class:`TwoLayerNet` when ``a`` is 1-D, a :class:`VectorTwoLayerNet` when it is
+    2-D (the arrays of a network file).
+
+    >>> type(load_network([[1.0], [2.0]], [[1.0]], [0.0], "relu")).__name__
+    'VectorTwoLayerNet'
+    >>> type(load_network([1.0], [[1.0]], [0.0], "relu")).__name__
+    'TwoLayerNet'
+    """
+    if np.ndim(a) == 2:
+        return VectorTwoLayerNet(a, W, b, activation)
+    return TwoLayerNet(a, W, b, activation)

@@ -111,14 +111,19 @@ def load_arrays(path: str, option: str, kind: str) -> dict[str, np.ndarray]:
                          f"({type(exc).__name__})") from None
 
 
-def load_network(path: str, option: str = "NET"):
+def load_network(path: str, option: str = "NET", *, vector: bool = False):
     """A :class:`numerics.models.TwoLayerNet` from a network file (see
-    :func:`load_arrays`); invalid arrays give a ValueError naming ``option``."""
-    from numerics.models import TwoLayerNet
+    :func:`load_arrays`), or, with ``vector``, a :class:`numerics.models.VectorTwoLayerNet`
+    when its ``a`` has shape (m, k); invalid arrays (and m outputs without ``vector``)
+    give a ValueError naming ``option``."""
+    from numerics.models import load_network as _from_arrays
 
     z = load_arrays(path, option, "network")
+    if not vector and np.ndim(z["a"]) == 2:
+        raise ValueError(f"{option}: {path}: a has shape {z['a'].shape} (m outputs); this "
+                         "command takes scalar networks (a of shape (k,))")
     try:
-        return TwoLayerNet(z["a"], z["W"], z["b"], str(z["activation"]))
+        return _from_arrays(z["a"], z["W"], z["b"], str(z["activation"]))
     except ValueError as exc:
         raise ValueError(f"{option}: {path}: {exc}") from None
 

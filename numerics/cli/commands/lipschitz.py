@@ -11,6 +11,10 @@ With no network file, ``--demo`` reports on a fixed, seeded demo network
 the bracket is tightened by its certified one, and the JSON has ``exact`` (null unless
 the bracket closed), ``lower``, ``upper``, ``nodes`` and ``seconds`` (the whole report;
 branch and bound's own time is ``bnb.seconds``). ``--time-limit`` defaults to 60 s.
+
+NET may have m outputs (``a`` of shape (m, k), :class:`numerics.models.VectorTwoLayerNet`):
+the report is then on the :math:`\ell_2` operator norm of the Jacobian (``--p 2`` only;
+``--exact`` on rd and ball), and ``network.m`` in the JSON says so.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ P_CHOICES = ("1", "2", "inf")
 
 def register(parser):
     parser.add_argument("net", nargs="?", default=None, metavar="NET",
-                        help="network .npz written by TwoLayerNet.save")
+                        help="network .npz written by TwoLayerNet.save (a of shape (k,)) "
+                             "or VectorTwoLayerNet.save (a of shape (m, k): m outputs, the "
+                             "l2 operator-norm constant)")
     parser.add_argument("--demo", action="store_true",
                         help="use the built-in demo network instead of a file")
     parser.add_argument("--domain", choices=("rd", "ball", "sphere"), default="ball",
@@ -96,6 +102,17 @@ def _check_exact_options(args, net) -> None:
                          f"(relu, leaky_relu, abs), got {net.spec}")
 
 
+def _check_vector_options(args, net) -> None:
+    """Networks with m >= 2 outputs: l2 only; branch and bound on R^d and balls."""
+    if getattr(net, "m", 1) < 2:
+        return
+    if getattr(args, "p", "2") != "2":
+        raise ValueError(f"--p: a network with m = {net.m} outputs is handled for the l2 "
+                         f"norm only (the Jacobian's operator norm), got --p {args.p}")
+    if getattr(args, "exact", False) and args.domain == "sphere":
+        raise ValueError("--domain: --exact for a network with m outputs handles rd and ball")
+
+
 def _summary(rep) -> str:
     if hasattr(rep, "summary"):
         return rep.summary()
@@ -118,16 +135,17 @@ def run(args) -> dict:
         raise ValueError("--radius: --domain rd (all of R^d) takes no radius")
     if args.radius is not None and not args.radius > 0:
         raise ValueError(f"--radius: must be > 0, got {args.radius}")
-    net = load_network(args.net, "NET") if args.net is not None else demo_network()
+    net = load_network(args.net, "NET", vector=True) if args.net is not None else demo_network()
     _check_exact_options(args, net)
+    _check_vector_options(args, net)
     X = None if args.data is None else load_arrays(args.data, "--data", "points")["X"]
     domain = Domain.parse(args.domain, args.radius)
     rep = _report(net, domain, args.seed, X, getattr(args, "p", "2"),
                   getattr(args, "exact", False), getattr(args, "time_limit", None))
     out = rep.to_dict()
     out.setdefault("p", args.p)
-    out["network"] = {"k": net.k, "d": net.d, "activation": net.spec,
-                      "source": args.net or "demo"}
+    out["network"] = {"k": net.k, "d": net.d, "m": getattr(net, "m", 1),
+                      "activation": net.spec, "source": args.net or "demo"}
     out["files"] = []
     out["text"] = f"{net!r}\n" + _summary(rep)
     return out
