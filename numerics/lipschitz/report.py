@@ -55,6 +55,7 @@ from numerics.lipschitz.report_types import (  # noqa: F401  (re-exported)
     EXACT_MODES,
     InconsistentBoundsError,
     LipschitzReport,
+    assemble_report,
 )
 from numerics.lipschitz.search import _gradient_search, _lp_search, _pair_search
 from numerics.lipschitz.upper import (
@@ -286,25 +287,5 @@ def lipschitz_report(net, domain: Domain | None = None, p=2, *, X=None, seed=0,
         uppers = _lp_uppers(two, net, domain, p)
     ex, reason = _exact(two, domain, p, exact)
     bnb = _tighten(lowers, uppers, two, domain, p, X, seed, budget, rtol) if use_bnb else None
-    if lowers:
-        best = max(lowers, key=lambda k: lowers[k][0])
-        lower, lw = lowers[best]
-    else:
-        best, lower, lw = "none", 0.0, None
-    up_name = min(uppers, key=uppers.get)
-    if lower > uppers[up_name]:
-        raise InconsistentBoundsError(
-            f"certified lower bound {lower!r} ({best}) exceeds certified upper bound "
-            f"{uppers[up_name]!r} ({up_name}): a bug in one of them, please report it")
-    if bnb is not None:
-        closed = uppers[up_name] <= lower * (1 + rtol)
-        ex = float(lower) if closed else None
-        reason = "" if closed else (
-            f"branch and bound: {bnb['status']} after {bnb['nodes']} nodes, relative gap "
-            f"{uppers[up_name] / lower - 1 if lower > 0 else float('inf'):.3g}")
-    return LipschitzReport(domain=domain, lower=float(lower), lower_witness=lw,
-                           lower_method=best, upper=float(uppers[up_name]),
-                           upper_method=up_name, uppers=uppers,
-                           lowers={k: float(v[0]) for k, v in lowers.items()}, exact=ex,
-                           exact_reason=reason, seconds=time.perf_counter() - t0, p=p,
-                           nodes=None if bnb is None else int(bnb["nodes"]), bnb=bnb)
+    return assemble_report(domain, lowers, uppers, exact=ex, reason=reason, bnb=bnb,
+                           rtol=rtol, t0=t0, p=p)

@@ -13,7 +13,7 @@ from numerics.domain import Domain
 from numerics.lipschitz.norms import _p_label, dual_exponent
 from numerics.lipschitz.witness import Witness
 
-__all__ = ["EXACT_MODES", "InconsistentBoundsError", "LipschitzReport"]
+__all__ = ["EXACT_MODES", "InconsistentBoundsError", "LipschitzReport", "assemble_report"]
 
 
 #: The values of ``lipschitz_report(..., exact=)``: False (none), "auto" (enumeration
@@ -120,3 +120,36 @@ class LipschitzReport:
                          f"{self.bnb['seconds']:.3g} s, relative gap {self.gap:.3g}")
         lines.append(f"seconds     {self.seconds:.3f}")
         return "\n".join(lines)
+
+
+def assemble_report(domain: Domain, lowers: dict, uppers: dict, *, exact, reason: str,
+                    bnb: dict | None, rtol: float, t0: float, p: float) -> LipschitzReport:
+    """The report from its named certified bounds (``lowers``: name -> (value, witness),
+    ``uppers``: name -> value): the best of each side; lower > upper raises
+    :class:`InconsistentBoundsError` naming both; with branch and bound (``bnb`` its
+    summary) ``exact`` is the lower end when the bracket closed to ``rtol``, else None
+    with the open gap as the reason. ``t0``: the report's start (``time.perf_counter``)."""
+    import time
+
+    if lowers:
+        best = max(lowers, key=lambda k: lowers[k][0])
+        lower, lw = lowers[best]
+    else:
+        best, lower, lw = "none", 0.0, None
+    up_name = min(uppers, key=uppers.get)
+    if lower > uppers[up_name]:
+        raise InconsistentBoundsError(
+            f"certified lower bound {lower!r} ({best}) exceeds certified upper bound "
+            f"{uppers[up_name]!r} ({up_name}): a bug in one of them, please report it")
+    if bnb is not None:
+        closed = uppers[up_name] <= lower * (1 + rtol)
+        exact = float(lower) if closed else None
+        reason = "" if closed else (
+            f"branch and bound: {bnb['status']} after {bnb['nodes']} nodes, relative gap "
+            f"{uppers[up_name] / lower - 1 if lower > 0 else float('inf'):.3g}")
+    return LipschitzReport(domain=domain, lower=float(lower), lower_witness=lw,
+                           lower_method=best, upper=float(uppers[up_name]),
+                           upper_method=up_name, uppers=uppers,
+                           lowers={k: float(v[0]) for k, v in lowers.items()}, exact=exact,
+                           exact_reason=reason, seconds=time.perf_counter() - t0, p=p,
+                           nodes=None if bnb is None else int(bnb["nodes"]), bnb=bnb)

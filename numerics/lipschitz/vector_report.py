@@ -25,7 +25,7 @@ from numerics.domain import Domain
 from numerics.lipschitz._args import check_domain
 from numerics.lipschitz.bnb import _check_budget, pl_slopes
 from numerics.lipschitz.norms import _as_p
-from numerics.lipschitz.report_types import EXACT_MODES, InconsistentBoundsError, LipschitzReport
+from numerics.lipschitz.report_types import EXACT_MODES, assemble_report
 from numerics.lipschitz.vector_bnb import vector_branch_and_bound
 from numerics.lipschitz.vector_lipsdp import (
     proxy_net,
@@ -91,25 +91,5 @@ def vector_report(net: VectorTwoLayerNet, domain: Domain | None = None, p=2, *, 
         uppers["branch_and_bound"] = float(r.upper)
         bnb = r.to_dict()
         bnb.pop("witness", None)
-    if lowers:
-        best = max(lowers, key=lambda k: lowers[k][0])
-        lower, lw = lowers[best]
-    else:
-        best, lower, lw = "none", 0.0, None
-    up_name = min(uppers, key=uppers.get)
-    if lower > uppers[up_name]:
-        raise InconsistentBoundsError(
-            f"certified lower bound {lower!r} ({best}) exceeds certified upper bound "
-            f"{uppers[up_name]!r} ({up_name}): a bug in one of them, please report it")
-    if bnb is not None:
-        closed = uppers[up_name] <= lower * (1 + rtol)
-        ex = float(lower) if closed else None
-        reason = "" if closed else (
-            f"branch and bound: {bnb['status']} after {bnb['nodes']} nodes, relative gap "
-            f"{uppers[up_name] / lower - 1 if lower > 0 else float('inf'):.3g}")
-    return LipschitzReport(domain=domain, lower=float(lower), lower_witness=lw,
-                           lower_method=best, upper=float(uppers[up_name]),
-                           upper_method=up_name, uppers=uppers,
-                           lowers={k: float(v[0]) for k, v in lowers.items()}, exact=ex,
-                           exact_reason=reason, seconds=time.perf_counter() - t0, p=2.0,
-                           nodes=None if bnb is None else int(bnb["nodes"]), bnb=bnb)
+    return assemble_report(domain, lowers, uppers, exact=ex, reason=reason, bnb=bnb,
+                           rtol=rtol, t0=t0, p=2.0)
