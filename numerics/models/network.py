@@ -34,7 +34,68 @@ from theory.activations import Activation, get_activation
 __all__ = ["TwoLayerNet", "VectorTwoLayerNet", "load_network"]
 
 
-class TwoLayerNet:
+class _TwoLayerBase:
+    """What the scalar and the vector two-layer network share: the first layer
+    (``W``, ``b``, ``activation``), pre-activations, patterns and the npz format."""
+
+    __slots__ = ()
+
+    @property
+    def k(self) -> int:
+        """Number of neurons."""
+        return self.W.shape[0]
+
+    @property
+    def d(self) -> int:
+        """Input dimension."""
+        return self.W.shape[1]
+
+    @property
+    def spec(self) -> str:
+        """Activation spec string."""
+        return self.activation.spec
+
+    def _points(self, X, name: str = "X") -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim == 1:
+            X = X[None, :]
+        return as_matrix(X, name, cols=self.d)
+
+    def preactivation(self, X) -> np.ndarray:
+        """``X W^T + b``, shape (n, k) for n points."""
+        return self._points(X) @ self.W.T + self.b
+
+    def patterns(self, X) -> np.ndarray:
+        """Activation pattern ``w.x + b >= 0`` per point and neuron, bool (n, k)
+        (the side on which relu's right derivative 1 is used)."""
+        return self.preactivation(X) >= 0
+
+    def save(self, path: str | Path) -> Path:
+        """Write arrays ``a`` (shape (k,), or (m, k) for m outputs), ``W``, ``b`` and the
+        ``activation`` spec to ``.npz``."""
+        path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_suffix(path.suffix + ".npz")
+        np.savez(path, a=self.a, W=self.W, b=self.b, activation=np.array(self.spec))
+        return path
+
+    def to_dict(self) -> dict:
+        """JSON-friendly description (lists of floats; ``a`` a list of m lists for m
+        outputs)."""
+        return {"activation": self.spec, "a": self.a.tolist(), "W": self.W.tolist(),
+                "b": self.b.tolist()}
+
+
+def _read_npz(path: str | Path) -> tuple:
+    """The arrays ``a``, ``W``, ``b`` and the activation spec of a network file."""
+    with np.load(Path(path), allow_pickle=False) as z:
+        missing = {"a", "W", "b", "activation"} - set(z.files)
+        if missing:
+            raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
+        return z["a"], z["W"], z["b"], str(z["activation"])
+
+
+class TwoLayerNet(_TwoLayerBase):
     """A two-layer network with k neurons in dimension d (immutable arrays).
 
     Parameters
@@ -71,36 +132,10 @@ class TwoLayerNet:
         self._dpsi = act.numeric_derivative
 
     # -- basic facts -----------------------------------------------------
-    @property
-    def k(self) -> int:
-        """Number of neurons."""
-        return self.W.shape[0]
-
-    @property
-    def d(self) -> int:
-        """Input dimension."""
-        return self.W.shape[1]
-
-    @property
-    def spec(self) -> str:
-        """Activation spec string."""
-        return self.activation.spec
-
     def __repr__(self) -> str:
         return f"TwoLayerNet(k={self.k}, d={self.d}, activation={self.spec!r})"
 
-    def _points(self, X, name: str = "X") -> np.ndarray:
-        X = np.asarray(X)
-        if X.ndim == 1:
-            X = X[None, :]
-        return as_matrix(X, name, cols=self.d)
-
-    # -- evaluation ------------------------------------------------------
-    def preactivation(self, X) -> np.ndarray:
-        """``X W^T + b``, shape (m, k)."""
-        X = self._points(X)
-        return X @ self.W.T + self.b
-
+    # -- evaluation (preactivation and patterns: the base class) --------
     def __call__(self, X) -> np.ndarray:
         """Values f(x) for each row, shape (m,)."""
         return self._psi(self.preactivation(X)) @ self.a
@@ -118,11 +153,6 @@ class TwoLayerNet:
         Z = self.preactivation(X)
         return self._psi(Z) @ self.a, (self._dpsi(Z) * self.a) @ self.W
 
-    def patterns(self, X) -> np.ndarray:
-        """Activation pattern ``w.x + b >= 0`` per point and neuron, bool (m, k)
-        (the side on which relu's right derivative 1 is used)."""
-        return self.preactivation(X) >= 0
-
     def pattern_gradients(self, S) -> np.ndarray:
         r"""For piecewise-linear activations, the constant gradient on the
         region with pattern ``S`` (bool (m, k)): :math:`W^T(a \odot
@@ -136,30 +166,14 @@ class TwoLayerNet:
         return (np.where(S, hi, lo) * self.a) @ self.W
 
     # -- I/O -------------------------------------------------------------
-    def save(self, path: str | Path) -> Path:
-        """Write arrays ``a``, ``W``, ``b`` and the ``activation`` spec to ``.npz``."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(path.suffix + ".npz")
-        np.savez(path, a=self.a, W=self.W, b=self.b, activation=np.array(self.spec))
-        return path
-
     @classmethod
     def load(cls, path: str | Path):
         """Read a network written by :meth:`save`; a file whose ``a`` has shape (m, k)
         (m outputs) gives a :class:`VectorTwoLayerNet`."""
-        with np.load(Path(path), allow_pickle=False) as z:
-            missing = {"a", "W", "b", "activation"} - set(z.files)
-            if missing:
-                raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
-            if z["a"].ndim == 2:
-                return VectorTwoLayerNet(z["a"], z["W"], z["b"], str(z["activation"]))
-            return cls(z["a"], z["W"], z["b"], str(z["activation"]))
-
-    def to_dict(self) -> dict:
-        """JSON-friendly description (lists of floats)."""
-        return {"activation": self.spec, "a": self.a.tolist(), "W": self.W.tolist(),
-                "b": self.b.tolist()}
+        a, W, b, act = _read_npz(path)
+        if a.ndim == 2:
+            return VectorTwoLayerNet(a, W, b, act)
+        return cls(a, W, b, act)
 
     def with_weights(self, a=None, W=None, b=None) -> TwoLayerNet:
         """A copy with some arrays replaced (validated again)."""
@@ -167,7 +181,7 @@ class TwoLayerNet:
                            self.b if b is None else b, self.activation)
 
 
-class VectorTwoLayerNet:
+class VectorTwoLayerNet(_TwoLayerBase):
     r"""A two-layer network with m outputs, :math:`F(x) = A\,\psi(Wx + b)`, k neurons,
     dimension d (immutable arrays). The Jacobian is :math:`J(x) = A\,\mathrm{diag}(\psi'(Wx
     + b))\,W` (m × d), whose :math:`\ell_2` operator norm the Lipschitz toolkit bounds.
@@ -233,34 +247,9 @@ class VectorTwoLayerNet:
         """Number of outputs."""
         return self.a.shape[0]
 
-    @property
-    def k(self) -> int:
-        """Number of neurons."""
-        return self.W.shape[0]
-
-    @property
-    def d(self) -> int:
-        """Input dimension."""
-        return self.W.shape[1]
-
-    @property
-    def spec(self) -> str:
-        """Activation spec string."""
-        return self.activation.spec
-
     def __repr__(self) -> str:
         return (f"VectorTwoLayerNet(m={self.m}, k={self.k}, d={self.d}, "
                 f"activation={self.spec!r})")
-
-    def _points(self, X, name: str = "X") -> np.ndarray:
-        X = np.asarray(X)
-        if X.ndim == 1:
-            X = X[None, :]
-        return as_matrix(X, name, cols=self.d)
-
-    def preactivation(self, X) -> np.ndarray:
-        """``X W^T + b``, shape (n, k)."""
-        return self._points(X) @ self.W.T + self.b
 
     def __call__(self, X) -> np.ndarray:
         """Outputs F(x) for each row, shape (n, m)."""
@@ -273,10 +262,6 @@ class VectorTwoLayerNet:
         (right derivative at kinks, as :meth:`TwoLayerNet.gradient`)."""
         s = self._dpsi(self.preactivation(x))[0]
         return (self.a * s) @ self.W
-
-    def patterns(self, X) -> np.ndarray:
-        """Activation pattern ``w.x + b >= 0``, bool (n, k)."""
-        return self.preactivation(X) >= 0
 
     def output(self, i: int) -> TwoLayerNet:
         """The scalar network of output i (row i of A)."""
@@ -295,29 +280,10 @@ class VectorTwoLayerNet:
             raise ValueError(f"net: has m = {self.m} outputs, not 1")
         return self.output(0)
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``a`` (m, k), ``W``, ``b`` and ``activation`` to ``.npz`` (the format of
-        :meth:`TwoLayerNet.save`)."""
-        path = Path(path)
-        if path.suffix != ".npz":
-            path = path.with_suffix(path.suffix + ".npz")
-        np.savez(path, a=self.a, W=self.W, b=self.b, activation=np.array(self.spec))
-        return path
-
     @classmethod
     def load(cls, path: str | Path) -> VectorTwoLayerNet:
         """Read a network written by :meth:`save` (or a scalar one, as m = 1)."""
-        with np.load(Path(path), allow_pickle=False) as z:
-            missing = {"a", "W", "b", "activation"} - set(z.files)
-            if missing:
-                raise ValueError(f"path: {path} lacks array(s) {sorted(missing)}")
-            return cls(z["a"], z["W"], z["b"], str(z["activation"]))
-
-    def to_dict(self) -> dict:
-        """JSON-friendly description (``a`` a list of m lists)."""
-        return {"activation": self.spec, "a": self.a.tolist(), "W": self.W.tolist(),
-                "b": self.b.tolist()}
-
+        return cls(*_read_npz(path))
 
 def load_network(a, W, b, activation):
     """A :class:`TwoLayerNet` when ``a`` is 1-D, a :class:`VectorTwoLayerNet` when it is
