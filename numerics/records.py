@@ -48,6 +48,7 @@ __all__ = [
     "append_record",
     "encode_record",
     "load_records",
+    "open_for_resume",
     "read_records",
     "repair",
     "save_figure",
@@ -236,6 +237,29 @@ def repair(path: str | Path) -> int:
     with open(path, "r+b") as fh:
         fh.truncate(keep)
     return len(data) - keep
+
+
+def open_for_resume(path: str | Path, resume: bool = True) -> dict:
+    """Prepare a JSON-lines results file for a resumable run: create its folder, start
+    it afresh unless ``resume``, cut an incomplete last line (:func:`repair`) and return
+    its records by key (the last record of a key wins; empty when there is no file).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "sub" / "r.jsonl"
+    >>> open_for_resume(p)
+    {}
+    >>> append_record(p, {"key": "a", "v": 1})
+    >>> open_for_resume(p)["a"]["v"], open_for_resume(p, resume=False), p.exists()
+    (1, {}, False)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not resume and path.exists():
+        path.unlink()
+    repair(path)
+    return {r["key"]: r for r in load_records(path)} if path.exists() else {}
 
 
 def _replace_atomically(path: Path, write: Callable[[Path], None]) -> Path:

@@ -67,7 +67,7 @@ from numerics.experiments.executors import (  # re-exported: one import for expe
     WorkerLost,
     open_executor,
 )
-from numerics.records import append_record, load_records, repair
+from numerics.records import append_record, load_records, open_for_resume
 
 __all__ = [
     "DASK_WORKER_ENVIRON",
@@ -224,13 +224,7 @@ def _todo(specs, key, path: Path, resume: bool) -> tuple[list[tuple[str, object]
     if len(set(keys)) != len(keys):
         dup = sorted({k for k in keys if keys.count(k) > 1})
         raise ValueError(f"specs: keys must be unique, repeated: {dup[:5]}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not resume and path.exists():
-        path.unlink()
-    repair(path)
-    done = set()
-    if path.exists():
-        done = {r["key"] for r in load_records(path) if r.get("status") != "error"}
+    done = {k for k, r in open_for_resume(path, resume).items() if r.get("status") != "error"}
     todo = [(k, s) for k, s in zip(keys, specs, strict=True) if k not in done]
     return todo, len(specs) - len(todo)
 

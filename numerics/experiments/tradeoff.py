@@ -362,7 +362,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         Every record of this panel in ``path``.
     """
     from numerics.data import random_dataset
-    from numerics.records import append_record, load_records, repair
+    from numerics.records import append_record, load_records, open_for_resume
 
     n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
     etl = as_positive_int(exact_node_limit, "exact_node_limit", minimum=0)
@@ -372,11 +372,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     if continuation not in ("forward", "both"):
         raise ValueError(f"continuation: expected 'forward' or 'both', got {continuation!r}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not resume and path.exists():
-        path.unlink()
-    repair(path)
-    old = {r["key"]: r for r in load_records(path)} if path.exists() else {}
+    old = open_for_resume(path, resume)
     done = {key for key, r in old.items() if r.get("status") != "error"}
     D = random_dataset(n, d, seed=seed)
     opts = {"starts": starts, "seeds": fit_seeds, "outer": outer, "inner": inner,

@@ -115,18 +115,14 @@ def run_wide(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int =
     """
     from numerics.data import random_dataset
     from numerics.experiments.tradeoff import load_point
-    from numerics.records import append_record, repair
+    from numerics.records import append_record, open_for_resume
 
     n, d, k0 = as_positive_int(n, "n"), as_positive_int(d, "d"), as_positive_int(k0, "k0")
     ks = sorted({as_positive_int(k, "ks") for k in ks})
     if not ks or any(k % k0 for k in ks):
         raise ValueError(f"ks: needs widths that are multiples of k0 = {k0}, got {ks}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not resume and path.exists():
-        path.unlink()
-    repair(path)
-    old = {r["key"]: r for r in load_records(path)} if path.exists() else {}
+    old = open_for_resume(path, resume)
     D = random_dataset(n, d, seed=seed)
     mpath = path.with_name(path.stem + "_members.npz")
     m_max = max(ks) // k0
