@@ -200,6 +200,7 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
         rs = [r for r in records if (r["n"], r["d"]) == (n, d) and r.get("status") == "exact"
               and r.get("k")]
         ks_all = sorted({r["k"] for r in rs}) or [1, n]
+        ring_label = "exact constant (branch and bound closed)"
         for method in METHODS:
             pts = [(r["k"], _lip_value(r, value), _is_exact(r)) for r in rs
                    if r["method"] == method]
@@ -218,7 +219,8 @@ def plot_tradeoff(records: Sequence[dict], out_base: str | Path, *,
             ex_pts = [p for p in pts if p[2]]
             if ex_pts:
                 ax.scatter([p[0] for p in ex_pts], [p[1] for p in ex_pts], marker="o",
-                           facecolors="none", edgecolors="k", s=60, lw=0.8)
+                           facecolors="none", edgecolors="k", s=60, lw=0.8, label=ring_label)
+                ring_label = None  # one legend entry per panel
             byk = defaultdict(list)
             for k, v, _ in pts:
                 byk[k].append(v)
