@@ -365,7 +365,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     from numerics.records import append_record, load_records, open_for_resume
 
     n, d = as_positive_int(n, "n"), as_positive_int(d, "d")
-    etl = as_positive_int(exact_node_limit, "exact_node_limit", minimum=0)
+    node_limit = as_positive_int(exact_node_limit, "exact_node_limit", minimum=0)
     ks = sorted({as_positive_int(k, "ks") for k in ks})
     if not ks:
         raise ValueError("ks: needs at least one width")
@@ -377,7 +377,6 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
     D = random_dataset(n, d, seed=seed)
     opts = {"starts": starts, "seeds": fit_seeds, "outer": outer, "inner": inner,
             "refine": refine, "population": population}
-    light = (light, etl)  # the lower-bound effort: search effort, branch and bound budget
     best = {}
     for k in ks:
         key = _key(n, d, k, CURVE_METHOD, seed)
@@ -389,7 +388,8 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
         extra = [] if prev is None else [(f"k={prev.k}", prev)]
         if prev is not None and continuation == "both" and prev.k < k:
             extra.append((f"k={prev.k}:split", split_neuron(prev)))
-        rec, net = _curve_point(D, k, seed, path, key, extra, opts, light)
+        rec, net = _curve_point(D, k, seed, path, key, extra, opts, light,
+                                exact_node_limit=node_limit)
         rec["passes"] = ["forward"]
         rec = checked(rec)
         append_record(path, rec)
@@ -397,7 +397,7 @@ def run_tradeoff(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: i
             best[k] = net
         _progress(progress, rec)
     if continuation == "both":
-        _backward_pass(D, ks, seed, path, best, opts, light, progress)
+        _backward_pass(D, ks, seed, path, best, opts, light, progress, node_limit)
     if constructions:
         for rec in _construction_records(D, seed, done, ks):
             append_record(path, checked(rec))
@@ -414,8 +414,10 @@ def _progress(on: bool, rec: dict) -> None:
 
 
 def _curve_point(D, k: int, seed: int, path: Path, key: str, extra, opts: dict, light: bool,
-                 *, net_suffix: str = "") -> tuple[dict, TwoLayerNet | None]:
-    """One U(k) record (and its network) from the search with these starts."""
+                 *, net_suffix: str = "", exact_node_limit: int = 0
+                 ) -> tuple[dict, TwoLayerNet | None]:
+    """One U(k) record (and its network) from the search with these starts; branch and
+    bound under ``exact_node_limit`` nodes (0: off)."""
     from numerics.construct import min_lipschitz_interpolant
 
     n, d = D.X.shape
@@ -426,7 +428,6 @@ def _curve_point(D, k: int, seed: int, path: Path, key: str, extra, opts: dict, 
            "L": lb["L"], "L_key": lb["L_key"], "R1": lb["R1"], "pair": lb["pair"],
            "R2": lb["R2"], "R2_sharp": lb["R2_sharp"], "cited": lb["cited"]}
     net = None
-    light, etl = light
     try:
         res = min_lipschitz_interpolant(D.X, D.y, k, extra_starts=extra, **opts)
         rec["candidates"] = res.candidates
@@ -436,8 +437,8 @@ def _curve_point(D, k: int, seed: int, path: Path, key: str, extra, opts: dict, 
         else:
             net = res.net
             U_cert = res.certificate.value
-            Ln, Ln_key, rep = _net_lower(net, D.X, D.y, seed, light, etl)
-            U, lip = _exact_fields(rep, U_cert, etl)
+            Ln, Ln_key, rep = _net_lower(net, D.X, D.y, seed, light, exact_node_limit)
+            U, lip = _exact_fields(rep, U_cert, exact_node_limit)
             rec.update(status="exact", upper=U, U=U, U_cert=U_cert,
                        cert_method=res.certificate.method,
                        cert_others=res.certificate.others, start=res.start,
@@ -464,7 +465,7 @@ def _shrink(net: TwoLayerNet, k: int) -> list[tuple[str, TwoLayerNet]]:
     return out
 
 
-def _backward_pass(D, ks, seed, path, best, opts, light, progress) -> None:
+def _backward_pass(D, ks, seed, path, best, opts, light, progress, node_limit) -> None:
     from numerics.records import append_record, load_records
 
     n, d = D.X.shape
@@ -479,7 +480,7 @@ def _backward_pass(D, ks, seed, path, best, opts, light, progress) -> None:
             continue
         bopts = dict(opts, starts=())
         rec, net = _curve_point(D, k, seed, path, key, _shrink(nxt, k), bopts, light,
-                                net_suffix="|pass=backward")
+                                net_suffix="|pass=backward", exact_node_limit=node_limit)
         if rec.get("status") == "exact" and (rec0.get("upper") is None
                                              or rec["upper"] < rec0["upper"]):
             rec["passes"] = ["forward", "backward"]

@@ -150,7 +150,7 @@ def run_wide(n: int, d: int, ks: Sequence[int], path: str | Path, *, seed: int =
         extra = [(f"mean{m}x{k0}", average_networks([net for net, _ in members[:m]]))]
         if best is not None:
             extra.append((f"k={best.k}:split", split_neuron(best)))
-        rec, net = _curve_point(D, k, seed, path, key, extra, opts, (light, 0))  # no B&B
+        rec, net = _curve_point(D, k, seed, path, key, extra, opts, light)
         rec["passes"] = ["wide"]
         rec["ensemble"] = {"k0": k0, "members": m,
                            "member_U": [v for _, v in members[:m]],
@@ -206,7 +206,7 @@ def envelope_pass(path: str | Path, *, outer: int = 2, inner: int = 300, refine:
                 extra = [(f"k={best_net.k}:pad", best_net)]
                 if best_net.k < k:
                     extra.append((f"k={best_net.k}:split", split_neuron(best_net)))
-                rec, net = _curve_point(D, k, seed, path, r["key"], extra, opts, (light, 0),
+                rec, net = _curve_point(D, k, seed, path, r["key"], extra, opts, light,
                                         net_suffix="|pass=envelope")
                 passes = [*(r.get("passes") or []), "envelope"]
                 if rec.get("status") == "exact" and rec["upper"] < r["upper"]:
