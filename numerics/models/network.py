@@ -40,6 +40,18 @@ class _TwoLayerBase:
 
     __slots__ = ()
 
+    def _set(self, a: np.ndarray, W: np.ndarray, b, activation) -> None:
+        """Validate ``b`` and the activation, freeze the arrays and store them (``a`` and
+        ``W`` validated by the subclass)."""
+        k = W.shape[0]
+        b = np.zeros(k) if b is None else as_vector(b, "b", size=k)
+        act = get_activation(activation)
+        for arr in (a, W, b):
+            arr.setflags(write=False)
+        self.a, self.W, self.b, self.activation = a, W, b, act
+        self._psi = act.numeric
+        self._dpsi = act.numeric_derivative
+
     @property
     def k(self) -> int:
         """Number of neurons."""
@@ -122,14 +134,7 @@ class TwoLayerNet(_TwoLayerBase):
     def __init__(self, a, W, b=None, activation: str | Activation = "relu"):
         W = as_matrix(W, "W")
         k, _ = W.shape
-        a = as_vector(a, "a", size=k)
-        b = np.zeros(k) if b is None else as_vector(b, "b", size=k)
-        act = get_activation(activation)
-        for arr in (a, W, b):
-            arr.setflags(write=False)
-        self.a, self.W, self.b, self.activation = a, W, b, act
-        self._psi = act.numeric
-        self._dpsi = act.numeric_derivative
+        self._set(as_vector(a, "a", size=k), W, b, activation)
 
     # -- basic facts -----------------------------------------------------
     def __repr__(self) -> str:
@@ -234,13 +239,7 @@ class VectorTwoLayerNet(_TwoLayerBase):
             if A.shape[1] != k:
                 raise ValueError(f"a: expected {k} columns (k, the rows of W), got shape "
                                  f"{A.shape}")
-        b = np.zeros(k) if b is None else as_vector(b, "b", size=k)
-        act = get_activation(activation)
-        for arr in (A, W, b):
-            arr.setflags(write=False)
-        self.a, self.W, self.b, self.activation = A, W, b, act
-        self._psi = act.numeric
-        self._dpsi = act.numeric_derivative
+        self._set(A, W, b, activation)
 
     @property
     def m(self) -> int:
