@@ -55,7 +55,9 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--time-limit", type=float, default=20.0)
     p.add_argument("--trained-limit", type=float, default=120.0)
     p.add_argument("--trained-limits", type=float, nargs="*", default=None,
-                   help="one limit per trained k (100, 200, 400)")
+                   help="one limit per trained k (--trained-ks)")
+    p.add_argument("--trained-ks", type=int, nargs="*", default=None,
+                   help="hidden widths of the trained interpolants (default 100 200 400)")
     p.add_argument("--domains", nargs="*", default=["ball"], choices=sorted(DOMAINS))
     p.add_argument("--skip-closure", action="store_true")
     p.add_argument("--skip-trained", action="store_true")
@@ -228,7 +230,7 @@ def main() -> None:
     if not args.skip_closure:
         rows += closure(ds, ks, 1 if args.quick else args.nets, limit, out)
     if not args.skip_trained:
-        tks = (100,) if args.quick else (100, 200, 400)
+        tks = (100,) if args.quick else tuple(args.trained_ks or (100, 200, 400))
         if args.quick:
             limits = [10.0]
         elif args.trained_limits:

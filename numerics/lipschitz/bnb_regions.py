@@ -218,6 +218,159 @@ def _slsqp_point(L: Lifted, G: np.ndarray, h: np.ndarray, z0: np.ndarray,
     return res.x[:-1]
 
 
+def pair_fixings(L: Lifted, sig: np.ndarray, x: np.ndarray | None = None, *, iters: int = 40,
+                 rounds: int = 3, _radius_scale: float = 1.0) -> np.ndarray | None:
+    r"""Signs of the region of ``sig`` extended by every free neuron whose sign is
+    constant on it, proved by Lagrangian duality over the ball (ball and sphere
+    liftings; on :math:`\mathbb R^d` ``sig`` is returned unchanged).
+
+    For a free neuron i, a sign s and any multipliers :math:`\lambda_l \ge 0` of the
+    fixed neurons X, every z of the ball :math:`\|z\| \le R` with
+    :math:`\sigma_l p_l(z) \ge 0` (l in X) has
+
+    .. math::
+
+        s\,p_i(z) \ge s\,p_i(z) - \sum_{l\in X}\lambda_l\sigma_l p_l(z)
+        \ge s c_i - \sum_l\lambda_l\sigma_l c_l
+        - R\,\Big\|sA_i - \sum_l\lambda_l\sigma_l A_l\Big\| =: \varphi_i(\lambda),
+
+    so if :math:`\varphi_i(\lambda) > 0`, :math:`s p_i > 0` on the region's closure and
+    the child with the opposite sign is empty: neuron i is fixed to s.
+    :math:`\varphi_i` is the Lagrange dual of :math:`\min s\,p_i` over the ball and the
+    fixed half-spaces (a second-order-cone problem; strong duality holds when the
+    region has interior points), so with good multipliers this proves every fixing the
+    exact problem proves. **Multipliers:** the best single constraint in closed form
+    (with :math:`\hat u = \sigma_lA_l/\|A_l\|`, :math:`\alpha = sA_i\cdot\hat u`,
+    :math:`\beta = \|sA_i - \alpha\hat u\|`, :math:`t = \sigma_l c_l/(R\|A_l\|)`:
+    :math:`\lambda_l\|A_l\| = \max(0, \alpha - t\beta/\sqrt{1-t^2})` for
+    :math:`|t| < 1`, else 0), then ``iters`` steps of projected gradient ascent on the
+    concave :math:`\varphi_i`, all (i, s) at once; any :math:`\lambda \ge 0` is valid,
+    so the ascent needs no accuracy. With a point x of the region only the sign of
+    :math:`p_i(x)` is tried.
+
+    **Rounding** (``docs/mathematics.md#rounding``): each certificate is evaluated
+    directly, and a fixing is made only if :math:`\varphi_i` exceeds
+    :math:`4\gamma_{D+|X|+8}(|c_i| + \sum_l\lambda_l|c_l| + R(\|r\| + \|A_i\| +
+    \sum_l\lambda_l\|A_l\|))`, :math:`r` the computed residual vector: every term of the
+    evaluation is one of these magnitudes times at most D + |X| + 8 roundings. A neuron
+    proved positive and negative shows the region empty. Fixing is repeated while it
+    finds new neurons (a fixed neuron is a new constraint), at most ``rounds`` times.
+
+    Parameters
+    ----------
+    L : Lifted
+    sig : array of int8, shape (k,)
+        Signs (0 = free) of a node.
+    x : array, shape (d,), optional
+        A point strictly inside the region.
+    iters, rounds : int
+        Ascent steps per round; rounds.
+    _radius_scale : float
+        Multiplies R in the certificates: any value below 1 is the deliberately wrong
+        variant for tests (it proves fixings a smaller ball would have).
+
+    Returns
+    -------
+    array of int8, shape (k,), or None
+        ``sig`` with the proved fixings added; None when some neuron is proved positive
+        and negative on the region (so the region is empty).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from numerics.models import TwoLayerNet
+    >>> from numerics.domain import Domain
+    >>> net = TwoLayerNet([1.0, 1.0], [[1.0, 0.0], [1.0, 0.1]], [-0.5, -0.2], "relu")
+    >>> L = Lifted.of(net, Domain.ball(1.0))
+    >>> pair_fixings(L, np.array([1, 0], dtype=np.int8)).tolist()   # x_1 > 0.5 => on
+    [1, 1]
+    """
+    sig = np.asarray(sig, dtype=np.int8).copy()
+    if L.homog:
+        return sig
+    live = L.norms > 0
+    for _ in range(rounds):
+        fixed = np.flatnonzero((sig != 0) & live)
+        free = np.flatnonzero((sig == 0) & live)
+        if fixed.size == 0 or free.size == 0:
+            break
+        new = _fixings(L, sig, fixed, free, iters, x, L.radius * _radius_scale)
+        if new is None:
+            return None
+        if not np.any(new):
+            break
+        sig[free[new != 0]] = new[new != 0]
+    return sig
+
+
+def _fixings(L: Lifted, sig, fixed, free, iters: int, x, R: float):
+    """One round of :func:`pair_fixings`: the proved sign of each free neuron (0 if
+    none), or None when some neuron is proved both ways. With a point x of the region
+    only the sign of :math:`p_i(x)` can be proved, so only that one is tried."""
+    D = L.D
+    nl = L.norms[fixed]
+    Uh = (sig[fixed].astype(float) / nl)[:, None] * L.A[fixed]          # (x, D) unit rows
+    hh = sig[fixed] * L.c[fixed] / nl                                   # (x,)
+    tt = hh / R
+    useful = np.abs(tt) < 1
+    root = np.sqrt(np.maximum(1 - tt**2, 1e-300))
+    f = free.size
+    sgn = np.repeat([1.0, -1.0], f)
+    idx = np.tile(free, 2)
+    if x is not None:
+        px = L.A[free] @ x + L.c[free]
+        keep = np.concatenate([px > 0, px < 0])
+        sgn, idx = sgn[keep], idx[keep]
+    else:
+        keep = np.ones(2 * f, dtype=bool)
+    if idx.size == 0:
+        return np.zeros(f, dtype=np.int8)
+    nrow = idx.size
+    V = sgn[:, None] * L.A[idx]                                         # (2f, D)
+    c0 = sgn * L.c[idx]
+    nv = L.norms[idx]
+    # best single constraint, in closed form (mu = lambda ||A_l||)
+    alpha = V @ Uh.T                                                    # (2f, x)
+    beta = np.sqrt(np.maximum(nv[:, None] ** 2 - alpha**2, 0.0))
+    mu1 = np.where(useful, np.maximum(alpha - tt * beta / root, 0.0), 0.0)
+    val1 = c0[:, None] - mu1 * hh - R * np.sqrt(np.maximum(
+        nv[:, None] ** 2 - 2 * mu1 * alpha + mu1**2, 0.0))
+    best = np.argmax(val1, axis=1)
+    mu = np.zeros_like(alpha)
+    mu[np.arange(nrow), best] = mu1[np.arange(nrow), best]
+
+    def phi(M):
+        r = V - M @ Uh
+        nr = np.sqrt(np.einsum("ij,ij->i", r, r))
+        return c0 - M @ hh - R * nr, r, nr
+
+    val, r, nr = phi(mu)
+    eta = 0.1 * nv / R
+    for _ in range(iters):  # projected gradient ascent on the concave dual
+        g = -hh[None, :] + R * (r @ Uh.T) / np.maximum(nr, 1e-300)[:, None]
+        trial = np.maximum(mu + eta[:, None] * g, 0.0)
+        tval, tr, tnr = phi(trial)
+        up = tval > val
+        mu = np.where(up[:, None], trial, mu)
+        val, r, nr = np.where(up, tval, val), np.where(up[:, None], tr, r), \
+            np.where(up, tnr, nr)
+        eta = np.where(up, 1.5 * eta, 0.5 * eta)
+    # rigorous evaluation of each certificate (rounding: module docstring of pair_fixings)
+    lam = mu / nl                                                       # (2f, x)
+    Sx = sig[fixed].astype(float)
+    r = V - (lam * Sx) @ L.A[fixed]
+    nr = np.linalg.norm(r, axis=1)
+    cst = c0 - (lam * Sx) @ L.c[fixed]
+    err = 4 * _gamma(D + fixed.size + 8) * (np.abs(L.c[idx]) + lam @ np.abs(L.c[fixed])
+                                           + R * (nr + nv + lam @ nl))
+    ok = np.zeros(2 * f, dtype=bool)
+    ok[keep] = cst - R * nr > err
+    ok = ok.reshape(2, f)
+    if np.any(ok[0] & ok[1]):
+        return None
+    return np.where(ok[0], 1, np.where(ok[1], -1, 0)).astype(np.int8)
+
+
 def classify_region(L: Lifted, sig: np.ndarray) -> tuple[np.ndarray | None, str]:
     """(point, status) for the region of ``sig``: status ``'point'`` with a point
     (original coordinates) strictly inside the region and the domain's interior;

@@ -279,10 +279,12 @@ def _start(red: _Reduced, TF0: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def _optimize(red: _Reduced, tau0: np.ndarray, rho0: float, tol: float,
-              maxiter: int) -> tuple[np.ndarray, float, int]:
+              maxiter: int, target: float = 0.0) -> tuple[np.ndarray, float, int]:
     """Smoothed-eigenvalue L-BFGS with continuation in the smoothing and dual
     refinement (module docstring of :mod:`numerics.lipschitz.lipsdp`); returns
-    (best tau, best dual value, evaluations)."""
+    (best tau, best dual value, evaluations). With ``target`` > 0 (a squared value) it
+    also stops once the best rho is at most ``target`` or the dual bound is above it
+    (branch and bound's prune level: either answer is decided)."""
     obj = _Objective(red, max(rho0, np.finfo(float).tiny))
     obj.best_rho, obj.best_tau = rho0, tau0.copy()
     x = _x_from_tau(red, tau0)
@@ -308,6 +310,8 @@ def _optimize(red: _Reduced, tau0: np.ndarray, rho0: float, tol: float,
                 obj.best_rho, obj.best_tau = r, tau_dp
                 x = _x_from_tau(red, tau_dp)
         if obj.best_dual > 0 and obj.best_rho / obj.best_dual - 1 <= tol:
+            break
+        if target > 0 and (obj.best_rho <= target or obj.best_dual > target):
             break
         stage += 1
         if stage >= len(schedule) and (obj.best_rho >= before[0] * (1 - 1e-9)
@@ -354,7 +358,8 @@ def _warm(red: _Reduced, t_start: np.ndarray | None, tau0: np.ndarray,
 
 
 def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
-                  row_space: bool = True, t_start: np.ndarray | None = None) -> Solved:
+                  row_space: bool = True, t_start: np.ndarray | None = None,
+                  target: float = 0.0) -> Solved:
     """Optimize the multipliers of the reduced problem ``red`` (in the row space of
     W when ``row_space`` and that is smaller, see
     :func:`numerics.lipschitz.lipsdp_certify.row_space_reduced`) and certify the
@@ -376,7 +381,7 @@ def solve_reduced(net: TwoLayerNet, red: _Reduced, *, tol: float, maxiter: int,
             tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
             method = "smoothed-eig L-BFGS"
     else:
-        tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter)
+        tau_best, dual, nfev = _optimize(opt, tau0, rho0, tol, maxiter, target)
     rho_best = _eval_rho(opt, tau_best)  # float64, whatever the optimizer used
     if rho_best > rho0:  # never worse than the start (spectral or caller multipliers)
         tau_best, rho_best = tau0, rho0
@@ -448,11 +453,11 @@ class LipSDPResult:
 
 
 def _result(net: TwoLayerNet, red: _Reduced, domain: Domain, t0: float, *, tol: float,
-            maxiter: int, row_space: bool, t_start=None) -> LipSDPResult:
+            maxiter: int, row_space: bool, t_start=None, target: float = 0.0) -> LipSDPResult:
     S = red.sectors
     counts = (int(S.free.sum()), int(S.linear.sum()), int(S.dropped.sum()))
     out = solve_reduced(net, red, tol=tol, maxiter=maxiter, row_space=row_space,
-                        t_start=t_start)
+                        t_start=t_start, target=target)
     T = np.zeros(net.k)
     T[red.free_idx] = out.TF
     rho = out.rho
@@ -489,7 +494,7 @@ def _check_sectors(net: TwoLayerNet, sectors: NeuronSectors) -> NeuronSectors:
 
 def lipsdp_sector_bound(net: TwoLayerNet, sectors: NeuronSectors, *, tol: float = 1e-3,
                         maxiter: int = 2000, row_space: bool = True,
-                        t_start=None) -> LipSDPResult:
+                        t_start=None, target: float = 0.0) -> LipSDPResult:
     r"""Certified LipSDP-Neuron bound for caller-supplied per-neuron sectors.
 
     If, on a convex set :math:`C`, every free neuron's slope lies in
@@ -512,6 +517,10 @@ def lipsdp_sector_bound(net: TwoLayerNet, sectors: NeuronSectors, *, tol: float 
     t_start : array_like, shape (k,), optional
         Multipliers to start from (e.g. a parent node's) when better than the
         spectral point.
+    target : float
+        If positive, the optimizer may stop as soon as its bound is below ``target``
+        or its dual bound shows it cannot get there (branch and bound's prune level);
+        the value returned is certified either way.
 
     Returns
     -------
@@ -537,5 +546,6 @@ def lipsdp_sector_bound(net: TwoLayerNet, sectors: NeuronSectors, *, tol: float 
     if t_start is not None:
         t_start = as_vector(t_start, "t_start", size=net.k)
     red = reduce_with_sectors(net, S)
+    target = as_finite_float(target, "target", nonnegative=True)
     return _result(net, red, Domain.rd(), t0, tol=tol, maxiter=maxiter, row_space=row_space,
-                   t_start=t_start)
+                   t_start=t_start, target=target * target * (1 - 1e-9))

@@ -76,8 +76,9 @@ class _VectorSearch(_Search):
         super().__init__(proxy_net(vnet), domain, rtol, 1e-2, sector_hook, prune_slack)
         self.vnet = vnet
         self.maxiter = maxiter
+        self.branching = "width"  # the scalar direction rule reads a scalar output layer
 
-    def upper_bound(self, sig: np.ndarray, parent):
+    def upper_bound(self, sig: np.ndarray, parent, x=None):
         res = vector_sector_bound(self.vnet, self.sectors(sig), t_start=None if parent is None
                                   else parent.t, maxiter=self.maxiter,
                                   target=self.lower * (1 + self.rtol) * (1 - 1e-12))

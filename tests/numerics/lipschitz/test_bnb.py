@@ -12,7 +12,7 @@ from scipy.optimize import linprog
 
 from numerics.domain import Domain
 from numerics.lipschitz.bnb import branch_and_bound_lipschitz, pl_slopes
-from numerics.lipschitz.bnb_regions import Lifted, classify_region
+from numerics.lipschitz.bnb_regions import Lifted, classify_region, pair_fixings
 from numerics.lipschitz.exact import exact_relu_lipschitz
 from numerics.models import TwoLayerNet
 
@@ -214,3 +214,85 @@ def test_a_given_witness_is_reverified_and_used():
     assert res.lower >= v * (1 - 1e-12)
     with pytest.raises(ValueError, match="witness"):
         branch_and_bound_lipschitz(net, dom, witness=x)
+
+
+def _region_and_fixings(seed: int, k: int, d: int, nfix: int, **kw):
+    """A random node of the ball: the signs of nfix neurons at a random point x0 of the
+    unit ball, and pair_fixings of it."""
+    net = _net(seed, k, d, "relu")
+    L = Lifted.of(net, Domain.ball(1.0))
+    rng = np.random.default_rng(seed)
+    x0 = rng.standard_normal(d)
+    x0 *= rng.uniform(0.0, 1.0) / np.linalg.norm(x0)
+    p0 = net.W @ x0 + net.b
+    sig = np.zeros(k, dtype=np.int8)
+    idx = rng.choice(k, size=min(nfix, k), replace=False)
+    sig[idx] = np.where(p0[idx] > 0, 1, -1)
+    return net, L, x0, sig, pair_fixings(L, sig, x0, **kw)
+
+
+def fixings_checker(net, L, x0, sig, out, rng) -> bool:
+    """The checker: every point of the region (sampled around x0 and in the ball) has
+    the proved signs, and the child with the opposite sign has no interior point."""
+    if out is None:
+        return False  # x0 lies in the region, so it is not empty
+    new = np.flatnonzero((out != 0) & (sig != out))
+    d = net.d
+    P = np.vstack([x0 + r * rng.standard_normal((2000, d)) for r in (0.01, 0.1, 0.5)]
+                  + [Domain.ball(1.0).sample(4000, d, rng)])
+    P = P[np.linalg.norm(P, axis=1) < 1]
+    pre = P @ net.W.T + net.b
+    inside = np.all((sig == 0) | (sig * pre > 0), axis=1)
+    if not np.all(out[new] * pre[inside][:, new] > 0):
+        return False
+    for i in new:
+        sg = sig.copy()
+        sg[i] = -out[i]
+        if classify_region(L, sg)[1] == "point":
+            return False
+    return True
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(2, 30), d=st.integers(1, 8),
+       nfix=st.integers(1, 12))
+@example(seed=1, k=30, d=2, nfix=6)
+def test_fixings_hold_on_the_whole_region(seed, k, d, nfix):
+    net, L, x0, sig, out = _region_and_fixings(seed, k, d, nfix)
+    assert out is not None and np.all(out[sig != 0] == sig[sig != 0])
+    assert fixings_checker(net, L, x0, sig, out, np.random.default_rng(seed + 1))
+
+
+def test_fixings_for_a_smaller_ball_are_caught():
+    # the bug: certificates with R/2 in place of R prove signs that the ball does not have
+    caught = 0
+    for seed in range(10):
+        net, L, x0, sig, out = _region_and_fixings(seed, 20, 3, 3, _radius_scale=0.5)
+        caught += not fixings_checker(net, L, x0, sig, out, np.random.default_rng(seed))
+    assert caught >= 5
+
+
+def test_fixings_prove_what_a_neighbour_implies():
+    # x_1 > 0.5 on the unit ball forces x_1 + 0.1 x_2 - 0.2 > 0; nothing forces x_2 > 0
+    net = TwoLayerNet([1.0, 1.0, 1.0], [[1.0, 0.0], [1.0, 0.1], [0.0, 1.0]],
+                      [-0.5, -0.2, 0.0], "relu")
+    L = Lifted.of(net, Domain.ball(1.0))
+    assert pair_fixings(L, np.array([1, 0, 0], dtype=np.int8)).tolist() == [1, 1, 0]
+    # x_1 > 0.5 and x_1 < 0.2 - 0.1 x_2 <= 0.3: empty
+    assert pair_fixings(L, np.array([1, -1, 0], dtype=np.int8)) is None
+    rd = Lifted.of(net, Domain.rd())
+    assert pair_fixings(rd, np.array([1, 0, 0], dtype=np.int8)).tolist() == [1, 0, 0]
+
+
+def test_branching_rules_agree_on_the_exact_value():
+    import numerics.lipschitz.bnb as bnb
+
+    net = _net(7, 24, 4, "relu")
+    dom = Domain.ball(1.0)
+    ex = []
+    for rule in ("direction", "width"):
+        S = bnb._Search(net, dom, 1e-9, 1e-2, None, 1.0)
+        S.branching = rule
+        S.push(bnb._root_signs(net, dom), np.zeros(4))
+        assert bnb._run(S, 0.0, np.inf, 10**6) == "closed"
+        ex.append(bnb._finish(S, 0.0, "closed").exact)
+    assert ex[0] is not None and abs(ex[0] - ex[1]) <= SLACK * ex[0]

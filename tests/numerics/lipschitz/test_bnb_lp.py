@@ -4,6 +4,8 @@
 claims to be; witnesses re-verify with p; a scaled-down sector is caught."""
 
 import itertools
+import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from scipy.optimize import linprog
 
 from numerics.domain import Domain
 from numerics.lipschitz.bnb import branch_and_bound_lipschitz, pl_slopes
-from numerics.lipschitz.bnb_lp import sector_box_bound
+from numerics.lipschitz.bnb_lp import sector_box_bound, sector_vertex_bound
 from numerics.lipschitz.exact import exact_lp_lipschitz
 from numerics.lipschitz.norms import dual_exponent, lp_norm
 from numerics.models import TwoLayerNet
@@ -193,3 +195,83 @@ def test_bad_p_and_domain_raise_naming_the_argument():
         branch_and_bound_lipschitz(net, Domain.rd(), 3)
     with pytest.raises(ValueError, match="^domain:"):
         branch_and_bound_lipschitz(net, Domain.sphere(1.0), "inf")
+
+
+def _vertex_max_exact(net: TwoLayerNet, alpha, beta, q) -> Fraction:
+    """max over the box's vertices of ||sum_l a_l t_l w_l||_q in rational arithmetic
+    (q = 2: the squared norm)."""
+    A = [Fraction(float(v)) for v in net.a]
+    W = [[Fraction(float(v)) for v in row] for row in net.W]
+    best = Fraction(0)
+    for T in itertools.product(*[sorted({Fraction(float(lo)), Fraction(float(hi))})
+                                 for lo, hi in zip(alpha, beta, strict=True)]):
+        g = [sum(A[l] * T[l] * W[l][j] for l in range(net.k)) for j in range(net.d)]
+        if q == 2.0:
+            v = sum(x * x for x in g)
+        elif q == 1.0:
+            v = sum(abs(x) for x in g)
+        else:
+            v = max(abs(x) for x in g)
+        best = max(best, v)
+    return best
+
+
+def vertex_checker(net, alpha, beta, q, bound) -> bool:
+    """The checker: the bound is at least the exact vertex maximum and at most it times
+    1 + 1e-12 (only rounding above it)."""
+    ex = _vertex_max_exact(net, alpha, beta, q)
+    b = Fraction(bound)
+    if q == 2.0:
+        return b * b >= ex and bound <= math.sqrt(float(ex)) * (1 + 1e-12) + 1e-300
+    return b >= ex and bound <= float(ex) * (1 + 1e-12) + 1e-300
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 7), d=st.integers(1, 4),
+       q=st.sampled_from([1.0, 2.0, float("inf")]), fixed=st.floats(0.0, 1.0))
+@example(seed=0, k=1, d=1, q=2.0, fixed=0.0)
+def test_vertex_bound_is_the_exact_vertex_maximum(seed, k, d, q, fixed):
+    rng = np.random.default_rng(seed)
+    net = TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)), None, "relu")
+    alpha = rng.uniform(-1.0, 1.0, k)
+    beta = alpha + np.where(rng.random(k) < fixed, 0.0, rng.uniform(0.0, 2.0, k))
+    bound = sector_vertex_bound(net, alpha, beta, q)
+    assert vertex_checker(net, alpha, beta, q, bound)
+    T = rng.uniform(alpha, beta, (64, k))  # every point of the box lies below it
+    assert np.all(lp_norm((T * net.a) @ net.W, q) <= bound)
+
+
+def test_vertex_bound_with_a_dropped_sector_is_caught():
+    # the bug: the free neuron with the largest |a| ||w|| forgotten (sector -> alpha)
+    caught = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        net = TwoLayerNet(rng.standard_normal(6), rng.standard_normal((6, 3)), None, "relu")
+        alpha, beta = np.zeros(6), np.ones(6)
+        j = int(np.argmax(np.abs(net.a) * np.linalg.norm(net.W, axis=1)))
+        beta_bad = beta.copy()
+        beta_bad[j] = alpha[j]
+        good = sector_vertex_bound(net, alpha, beta, 2)
+        assert vertex_checker(net, alpha, beta, 2.0, good)
+        caught += not vertex_checker(net, alpha, beta, 2.0,
+                                     sector_vertex_bound(net, alpha, beta_bad, 2))
+    assert caught >= 4
+
+
+def test_vertex_bound_is_below_lipsdp_and_stops_at_free_max():
+    from numerics.lipschitz.bnb_lp import FREE_MAX
+    from numerics.lipschitz.lipsdp import lipsdp_sector_bound
+    from numerics.lipschitz.lipsdp_certify import NeuronSectors
+
+    rng = np.random.default_rng(3)
+    k, d = FREE_MAX + 6, 5
+    net = TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)), None, "relu")
+    free = np.zeros(k, dtype=bool)
+    free[:FREE_MAX] = True
+    lin = ~free & (rng.random(k) < 0.5)
+    alpha = np.where(lin, 1.0, 0.0)
+    beta = np.where(free | lin, 1.0, 0.0)
+    v = sector_vertex_bound(net, alpha, beta, 2)
+    S = NeuronSectors(alpha, beta, free, lin, "test")
+    assert v <= lipsdp_sector_bound(net, S, tol=1e-6).value * (1 + 1e-9)
+    alpha[FREE_MAX], beta[FREE_MAX] = 0.0, 1.0  # one more free neuron: too many
+    assert sector_vertex_bound(net, alpha, beta, 2) is None
