@@ -45,9 +45,10 @@ def test_line_minimizer_attains_the_floor():
 @pytest.mark.parametrize("family,n,d,k", [("teacher", 12, 3, 8), ("orthogonal", 8, 16, 8)])
 def test_search_reaches_the_planted_value(family, n, d, k):
     inst = planted_instance(family, n, d, seed=0)
-    # four training seeds: with the fused fitter (numerics.construct.fit_kernels) two seeds
-    # reach only 1.13 x P on the teacher instance, four reach 0.96 x P
-    row = run_planted(inst, k, outer=3, inner=200, refine=1, seeds=(0, 1, 2, 3))
+    # four training seeds, 400 inner steps: the teacher instance reaches 0.87 x P; with 200
+    # inner steps it reached 0.96 x P when this test was written and 1.14 x P on a fresh
+    # install of 2026-12 (numpy 2.4.6, scipy 1.17.1): the budget, not the target, moved
+    row = run_planted(inst, k, outer=3, inner=400, refine=1, seeds=(0, 1, 2, 3))
     assert row["verified"] and row["ok"], row
     assert row["U"] >= inst.floor * (1 - 1e-9)          # never below a proven lower bound
     assert "tab:planted" in planted_table([row])
