@@ -9,8 +9,13 @@ an exact interpolant with :math:`m k_0` neurons and
 :math:`\mathrm{Lip}(\bar f) \le \tfrac1m\sum_j\mathrm{Lip}(f_j)`, smaller than each
 where the members are steep in different places. :func:`run_wide` computes m members
 (independent training seeds, each improved by the minimum-Lipschitz search), starts
-each width k from the mean of the first :math:`k/k_0` of them (and from the previous
-width's best network, split), and runs the usual search and certificate. Records are
+each width k from the mean of the first :math:`k/k_0` of them (at most ``members``;
+and from the previous width's best network, split), and runs the usual search and
+certificate. What lowers the bound most is the number of restarts (``refine``), of the
+members and at each k: every restart of the augmented Lagrangian lowers the certified
+bound a little further long after one run has stalled (docs/mathematics.md#law-regime),
+so members searched with restarts are already so good that their mean is hardly better
+than the best of them; the width then pays off through restarts at k. Records are
 curve records (same keys and fields as the curve's, plus ``ensemble``) in their own
 file, so :func:`numerics.experiments.tradeoff.verify_curve` re-verifies them from the
 saved weights.
