@@ -21,6 +21,53 @@ def test_wide_points_are_exact_and_reverify(tmp_path):
     assert [r["upper"] for r in again] == [r["upper"] for r in recs]      # resumed
 
 
+def test_wide_members_with_restarts_capped(tmp_path):
+    """Members searched with restarts (member_budget carries refine), at most ``members``
+    of them: every width starts from the mean of that many, the points are exact and
+    re-verify from the saved weights, and a corrupted saved weight is caught."""
+    import numpy as np
+
+    from numerics.experiments.tradeoff import _nets_dir
+    from numerics.experiments.tradeoff_wide import _load_members
+
+    p = tmp_path / "w.jsonl"
+    recs = run_wide(12, 6, [8, 16], p, k0=4, member_budget=(2, 100, 1), members=1,
+                    outer=2, inner=100, refine=1, population=1)
+    assert [r["status"] for r in recs] == ["exact", "exact"]
+    assert [r["ensemble"]["members"] for r in recs] == [1, 1]
+    assert recs[0]["ensemble"]["member_budget"] == [2, 100, 1]
+    assert len(_load_members(p.with_name(p.stem + "_members.npz"))) == 1
+    assert recs[1]["upper"] <= recs[0]["upper"] * (1 + 1e-6)   # k = 8 split is a start
+    checks = verify_curve(p)
+    assert len(checks) == 2 and all(c.ok for c in checks.values())
+    f = _nets_dir(p) / recs[1]["net_file"]
+    with np.load(f) as z:
+        arrays = dict(z)
+    arrays["W"] = arrays["W"] * 1.01
+    np.savez(f, **arrays)
+    bad = verify_curve(p)[recs[1]["key"]]
+    assert not bad.ok and not bad.fit_ok
+
+
+def test_member_restarts_lower_the_bound():
+    """Restarts of each member's search never raise its certified bound and here lower
+    it (a member budget that ignored refine would give the same value)."""
+    from numerics.data import random_dataset
+    from numerics.experiments.tradeoff_wide import ensemble_members
+
+    D = random_dataset(16, 6, seed=0)
+    plain = ensemble_members(D.X, D.y, 6, 1, outer=2, inner=60)
+    more = ensemble_members(D.X, D.y, 6, 1, outer=2, inner=60, refine=3)
+    assert more[0][1] < plain[0][1]
+
+
+def test_wide_bad_member_budget(tmp_path):
+    with pytest.raises(ValueError, match="member_budget"):
+        run_wide(12, 6, [8], tmp_path / "w.jsonl", k0=4, member_budget=(2, 100, 1, 1))
+    with pytest.raises(ValueError, match="member_budget"):
+        run_wide(12, 6, [8], tmp_path / "w.jsonl", k0=4, member_budget=(0, 100))
+
+
 def test_wide_bad_ks(tmp_path):
     with pytest.raises(ValueError, match="ks"):
         run_wide(12, 6, [6], tmp_path / "w.jsonl", k0=4)
