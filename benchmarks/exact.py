@@ -197,7 +197,10 @@ def figures(rows: list[dict], stem: Path) -> None:
         plt.close(fig)
     tr = [r for r in rows if r.get("table") == "trained"]
     if tr:
-        doms = sorted({r.get("domain", BALL.label) for r in tr})  # the domain's label
+        order = [D.label for D in DOMAINS.values()]  # ball, R^d, sphere
+        doms = sorted({r.get("domain", BALL.label) for r in tr}, key=order.index)
+        shown = {"R^d": r"$\mathbb{R}^d$", BALL.label: "unit ball",
+                 DOMAINS["sphere"].label: "unit sphere (geodesic)"}
         fig, axes = plt.subplots(1, len(doms), figsize=(5.5 * len(doms) + 2, 4.5),
                                  layout="constrained", squeeze=False)
         for ax, dom in zip(axes[0], doms, strict=True):
@@ -209,9 +212,9 @@ def figures(rows: list[dict], stem: Path) -> None:
                            label=f"k = {r['k']}: previous bracket")
             ax.set_xlabel("seconds")
             ax.set_ylabel("certified upper / lower")
-            ax.set_title(f"Trained interpolants (d = 24, n = 192), {dom}:\n"
-                         "certified Lipschitz bracket against time", fontsize=9)
-            ax.legend(fontsize=7, loc="upper right")
+            ax.set_title(f"Trained interpolants ($d = 24$, $n = 192$) on {shown.get(dom, dom)}:"
+                         "\ncertified Lipschitz bracket against time", fontsize=9)
+            ax.legend(fontsize=7, loc="center right")
         save_figure(fig, f"{stem}_trained")
         plt.close(fig)
 

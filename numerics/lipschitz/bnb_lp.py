@@ -63,10 +63,12 @@ from numerics import rounding
 from numerics.lipschitz.norms import INF, _as_p, lp_norm
 from numerics.models import TwoLayerNet
 
-__all__ = ["FREE_MAX", "VERTEX_MAX_D", "sector_box_bound", "sector_vertex_bound"]
+__all__ = ["FREE_MAX", "VERTEX_BUDGET", "VERTEX_MAX_D", "sector_box_bound", "sector_vertex_bound"]
 
-#: Enumerate the 2^f slope vertices of :func:`sector_vertex_bound` only up to f free neurons.
+#: Enumerate the 2^f slope vertices of :func:`sector_vertex_bound` only up to f free neurons,
+#: and only while 2^f d <= VERTEX_BUDGET (the entries of the vertex matrix).
 FREE_MAX = 14
+VERTEX_BUDGET = 2**18
 
 #: Enumerate the 2^d sign vectors of the exact q = 1 box bound only up to this d.
 VERTEX_MAX_D = 10
@@ -159,7 +161,8 @@ def sector_vertex_bound(net: TwoLayerNet, alpha, beta, q) -> float | None:
     Returns
     -------
     float or None
-        None when more than ``FREE_MAX`` sectors are proper.
+        None when more than ``FREE_MAX`` sectors are proper, or when
+        :math:`2^f d` exceeds ``VERTEX_BUDGET``.
 
     Examples
     --------
@@ -174,7 +177,7 @@ def sector_vertex_bound(net: TwoLayerNet, alpha, beta, q) -> float | None:
     alpha = np.asarray(alpha, dtype=float)
     beta = np.asarray(beta, dtype=float)
     free = np.flatnonzero(beta > alpha)
-    if free.size > FREE_MAX:
+    if free.size > FREE_MAX or 2**free.size * net.d > VERTEX_BUDGET:
         return None
     C = net.a[:, None] * net.W
     tau = np.maximum(np.abs(alpha), np.abs(beta))

@@ -98,13 +98,20 @@ def test_equals_brute_force_at_k_10(p):
     assert abs(res.exact - bf) <= SLACK * bf
 
 
-@given(seed=st.integers(0, 2**31), k=st.integers(1, 12), d=st.integers(1, 12),
-       q=st.sampled_from(P_LP), fixed=st.floats(0.0, 1.0))
-def test_box_bound_contains_every_gradient_of_its_box(seed, k, d, q, fixed):
+def _random_box(seed: int, k: int, d: int, fixed: float):
+    """(rng, net, alpha, beta): a random net and slope box, a fraction ``fixed`` of its
+    sectors points."""
     rng = np.random.default_rng(seed)
     net = TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)), None, "relu")
     alpha = rng.uniform(-1.0, 1.0, k)
     beta = alpha + np.where(rng.random(k) < fixed, 0.0, rng.uniform(0.0, 2.0, k))
+    return rng, net, alpha, beta
+
+
+@given(seed=st.integers(0, 2**31), k=st.integers(1, 12), d=st.integers(1, 12),
+       q=st.sampled_from(P_LP), fixed=st.floats(0.0, 1.0))
+def test_box_bound_contains_every_gradient_of_its_box(seed, k, d, q, fixed):
+    rng, net, alpha, beta = _random_box(seed, k, d, fixed)
     bound = sector_box_bound(net, alpha, beta, q)
     # every point of the box, its vertices in particular (the maximum is at one)
     T = rng.uniform(alpha, beta, (64, k))
@@ -230,10 +237,7 @@ def vertex_checker(net, alpha, beta, q, bound) -> bool:
        q=st.sampled_from([1.0, 2.0, float("inf")]), fixed=st.floats(0.0, 1.0))
 @example(seed=0, k=1, d=1, q=2.0, fixed=0.0)
 def test_vertex_bound_is_the_exact_vertex_maximum(seed, k, d, q, fixed):
-    rng = np.random.default_rng(seed)
-    net = TwoLayerNet(rng.standard_normal(k), rng.standard_normal((k, d)), None, "relu")
-    alpha = rng.uniform(-1.0, 1.0, k)
-    beta = alpha + np.where(rng.random(k) < fixed, 0.0, rng.uniform(0.0, 2.0, k))
+    rng, net, alpha, beta = _random_box(seed, k, d, fixed)
     bound = sector_vertex_bound(net, alpha, beta, q)
     assert vertex_checker(net, alpha, beta, q, bound)
     T = rng.uniform(alpha, beta, (64, k))  # every point of the box lies below it
