@@ -1,5 +1,6 @@
-r"""Node bounds of branch and bound for the :math:`\ell_1` and :math:`\ell_\infty` input
-norms (``docs/mathematics.md#branch-and-bound``).
+r"""Node bounds of branch and bound without LipSDP: the box bound for the :math:`\ell_1` and
+:math:`\ell_\infty` input norms, and the exact vertex bound for any norm when few neurons
+are free (:func:`sector_vertex_bound`; ``docs/mathematics.md#branch-and-bound``).
 
 Mathematics
 -----------
