@@ -156,6 +156,9 @@ def _fig_lip(recs_e, stem, title):
             if pts:
                 _band(ax, pts, mk + "--", f"{display_name(name)}: certified upper",
                       alpha=0.7)
+        ns = sorted({r["n"] for r in rs})
+        if len(ns) == 1:  # one size (fast configurations): a decade either side
+            ax.set_xlim(ns[0] / 10, ns[0] * 10)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("number of points $n$")
