@@ -209,10 +209,8 @@ class _Search:
         self.sector_hook = sector_hook
         self.prune_slack = prune_slack
         self.tighten_max = tighten_max
-        self.fix = True      # pair_fixings at every node (ball and sphere)
         self.branching = "direction"
         self.C = net.a[:, None] * net.W
-        self.vertex = True   # exact vertex bound when few neurons are free
         self.maxiter = 80
         self.lower, self.witness = 0.0, None
         self.pruned_upper = 0.0
@@ -233,13 +231,12 @@ class _Search:
         beta = np.where(free | linear, beta, 0.0)
         return NeuronSectors(alpha, beta, free, linear, "branch-and-bound region")
 
-    def upper_bound(self, sig: np.ndarray, parent: _Node | None,
-                    x: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def upper_bound(self, sig: np.ndarray, parent: _Node | None) -> tuple[float, np.ndarray]:
         """min(the region's bound, the parent's bound): the region is a subset of the
         parent's. p = 2: LipSDP, warm-started from the parent's multipliers; p = 1, inf:
         the sector box bound of :mod:`numerics.lipschitz.bnb_lp`."""
         S = self.sectors(sig)
-        ub = sector_vertex_bound(self.net, S.alpha, S.beta, self.q) if self.vertex else None
+        ub = sector_vertex_bound(self.net, S.alpha, S.beta, self.q)
         if ub is None and self.p != 2.0:
             ub = sector_box_bound(self.net, S.alpha, S.beta, self.q)
         if ub is not None:
@@ -277,11 +274,10 @@ class _Search:
     def push(self, sig: np.ndarray, x: np.ndarray | None, parent: _Node | None = None) -> None:
         self.nodes += 1
         self.offer(x)
-        if self.fix:
-            sig = pair_fixings(self.L, sig, None if x is None else np.asarray(x, float))
-            if sig is None:  # proved empty
-                return
-        ub, t = self.upper_bound(sig, parent, x)
+        sig = pair_fixings(self.L, sig, None if x is None else np.asarray(x, float))
+        if sig is None:  # proved empty
+            return
+        ub, t = self.upper_bound(sig, parent)
         if ub <= self.lower * (1 + self.rtol) * self.prune_slack:
             self._pruned(ub)
             return
@@ -366,10 +362,9 @@ class _Search:
                 self.undecided += 1
             self.push(sig2, x2, node)
 
-    def ascent(self, sig: np.ndarray, x: np.ndarray | None) -> tuple[np.ndarray, float]:
-        """(u, ||g||): a vertex g of the node's relaxation found by greedy ascent from
-        the gradient at x, and its direction u; ||g|| never exceeds the node's upper
-        bound (every node bound bounds the relaxation's maximum)."""
+    def ascent(self, sig: np.ndarray, x: np.ndarray | None) -> np.ndarray:
+        """The unit direction u of a vertex g of the node's relaxation found by greedy
+        ascent from the gradient at x (the branching rule's direction)."""
         free = np.flatnonzero(self.live & (sig == 0))
         C = self.C
         slope = np.where(sig > 0, self.s_hi, self.s_lo) * (sig != 0)
@@ -385,14 +380,13 @@ class _Search:
             if np.array_equal(g2, g):
                 break
             g = g2
-        ng = float(np.linalg.norm(g))
-        return g / max(ng, 1e-300), ng
+        return g / max(float(np.linalg.norm(g)), 1e-300)
 
     def branch_on(self, sig: np.ndarray, free: np.ndarray, x: np.ndarray | None) -> int:
         """The free neuron to branch on (module docstring: branching rule)."""
         if self.branching == "width" or self.p != 2.0:
             return int(free[np.argmax(self.score[free])])
-        u, _ = self.ascent(sig, x)
+        u = self.ascent(sig, x)
         return int(free[np.argmax(np.abs(self.C[free] @ u))])
 
     def _leaf(self, node: _Node) -> None:

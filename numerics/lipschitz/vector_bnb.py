@@ -78,7 +78,7 @@ class _VectorSearch(_Search):
         self.maxiter = maxiter
         self.branching = "width"  # the scalar direction rule reads a scalar output layer
 
-    def upper_bound(self, sig: np.ndarray, parent, x=None):
+    def upper_bound(self, sig: np.ndarray, parent):
         res = vector_sector_bound(self.vnet, self.sectors(sig), t_start=None if parent is None
                                   else parent.t, maxiter=self.maxiter,
                                   target=self.lower * (1 + self.rtol) * (1 - 1e-12))
